@@ -19,5 +19,5 @@ int main(int argc, char** argv) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : tp::apps::EXIT_USAGE;
     }
-    return tp::apps::run_selected(app);
+    return tp::apps::run_selected();
 }
