@@ -6,7 +6,7 @@
 // fakes.
 
 #include "driver/driver_config.hpp"
-#include "driver/driver_types.hpp"
+#include "codec/driver_messages.hpp"
 #include "tensorpool/error.hpp"
 
 #include <cstdint>

@@ -9,7 +9,7 @@
 #include "common/clock.hpp"
 #include "driver/driver_config.hpp"
 #include "driver/driver_ports.hpp"
-#include "driver/driver_types.hpp"
+#include "codec/driver_messages.hpp"
 #include "driver/node_id_allocator.hpp"
 
 #include <array>

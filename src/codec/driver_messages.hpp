@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// Driver control-plane messages as plain values (schema 901 without the codec), so that the
-// driver's state machine is independent of encoding and transport and can be driven by tests.
-// The adapter decodes into these; the proxy encodes from them.
+// Driver control-plane messages (schema 901) as plain values, so that state machines on both
+// sides (driver, driver client) are independent of encoding and transport and testable alone.
+// Adapters decode into these; proxies encode from them.
 
 #include <cstdint>
 #include <optional>
