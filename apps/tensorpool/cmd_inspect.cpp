@@ -33,10 +33,18 @@ auto json_string(const std::string& s) -> std::string {
     std::string out = "\"";
     for (const char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 char buf[8];
@@ -109,7 +117,7 @@ void print_slots(const std::byte* base, std::uint32_t nslots, std::uint64_t max_
         // SYNC POINT(inspect-read-end): acquire fence then reload; pairs with the slot-claim fence.
         concurrent::fence_acquire();
         if (concurrent::load_relaxed(word) != first) { // relaxed: ordered by the fence above
-            ++in_progress; // being overwritten right now
+            ++in_progress;                             // being overwritten right now
             continue;
         }
         ++committed;
@@ -139,8 +147,8 @@ void print_slots(const std::byte* base, std::uint32_t nslots, std::uint64_t max_
                  ", \"header\": " + json_string(slot_verdict(img, i)) + "}";
     }
     std::printf(",\n  \"committed_slots\": %llu,\n  \"in_progress_slots\": %llu,\n  \"slots\": [%s%s]",
-                static_cast<unsigned long long>(committed), static_cast<unsigned long long>(in_progress),
-                slots.c_str(), slots.empty() ? "" : "\n  ");
+                static_cast<unsigned long long>(committed), static_cast<unsigned long long>(in_progress), slots.c_str(),
+                slots.empty() ? "" : "\n  ");
 }
 
 auto inspect(const std::string& path, std::uint64_t max_slots) -> int {
@@ -178,26 +186,26 @@ auto inspect(const std::string& path, std::uint64_t max_slots) -> int {
     const bool is_ring = sb.region_type == static_cast<std::int16_t>(shm::RegionType::HeaderRing);
     const bool is_pool = sb.region_type == static_cast<std::int16_t>(shm::RegionType::PayloadPool);
     const std::uint64_t need =
-        is_ring || is_pool ? shm::expected_region_size(static_cast<shm::RegionType>(sb.region_type), sb.nslots,
-                                                       sb.stride_bytes)
-                           : 0;
+        is_ring || is_pool
+            ? shm::expected_region_size(static_cast<shm::RegionType>(sb.region_type), sb.nslots, sb.stride_bytes)
+            : 0;
     std::printf("{\n  \"path\": %s,\n  \"file_size\": %llu,\n  \"superblock\": {\"magic\": %llu, "
                 "\"layout_version\": %u, \"epoch\": %llu, \"stream_id\": %u, \"region_type\": %s, \"pool_id\": %u, "
                 "\"nslots\": %u, \"slot_bytes\": %u, \"stride_bytes\": %u, \"pid\": %llu, "
                 "\"start_timestamp_ns\": %llu, \"activity_timestamp_ns\": %llu},\n  \"expected_size\": %llu",
                 json_string(path).c_str(), static_cast<unsigned long long>(size),
-                static_cast<unsigned long long>(sb.magic), sb.layout_version,
-                static_cast<unsigned long long>(sb.epoch), sb.stream_id,
-                json_string(shm::region_type_name(sb.region_type)).c_str(), sb.pool_id, sb.nslots, sb.slot_bytes,
-                sb.stride_bytes, static_cast<unsigned long long>(sb.pid),
+                static_cast<unsigned long long>(sb.magic), sb.layout_version, static_cast<unsigned long long>(sb.epoch),
+                sb.stream_id, json_string(shm::region_type_name(sb.region_type)).c_str(), sb.pool_id, sb.nslots,
+                sb.slot_bytes, sb.stride_bytes, static_cast<unsigned long long>(sb.pid),
                 static_cast<unsigned long long>(sb.start_timestamp_ns),
                 static_cast<unsigned long long>(sb.activity_timestamp_ns), static_cast<unsigned long long>(need));
     int rc = EXIT_OK;
     if (is_ring) {
         if (sb.slot_bytes != SlotDescriptor::SLOT_BYTES || size < need || !common::is_power_of_two(sb.nslots)) {
             std::printf(",\n  \"slots\": null");
-            std::fprintf(stderr, "tensorpool inspect: %s: header ring layout is inconsistent (slot_bytes %u, nslots "
-                                 "%u, %llu of %llu bytes); slots not read\n",
+            std::fprintf(stderr,
+                         "tensorpool inspect: %s: header ring layout is inconsistent (slot_bytes %u, nslots "
+                         "%u, %llu of %llu bytes); slots not read\n",
                          path.c_str(), sb.slot_bytes, sb.nslots, static_cast<unsigned long long>(size),
                          static_cast<unsigned long long>(need));
             rc = EXIT_FAILURE_RUNTIME;
@@ -215,8 +223,7 @@ struct InspectOptions {
 };
 
 const SubcommandRegistration REG{
-    "inspect", "Print a SHM region's superblock and, for a header ring, its committed slots (JSON)",
-    [](CLI::App& app) {
+    "inspect", "Print a SHM region's superblock and, for a header ring, its committed slots (JSON)", [](CLI::App& app) {
         auto opts = std::make_shared<InspectOptions>();
         app.add_option("PATH", opts->path, "Region file (header.ring or <pool_id>.pool)")->required();
         app.add_option("--max-slots", opts->max_slots, "Print at most this many committed slots");

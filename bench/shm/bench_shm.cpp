@@ -178,15 +178,17 @@ int main(int argc, char** argv) {
         }
         Row row{c.name, c.bytes, 1e300, 1e300};
         for (int t = 0; t < trials; ++t) {
-            row.memcpy_ns = std::min(row.memcpy_ns, time_per_iter_ns(iters, [&](std::uint64_t i) { memcpy_frame(c.bytes, i); }));
-            row.commit_ns = std::min(row.commit_ns, time_per_iter_ns(iters, [&](std::uint64_t) { commit_frame(c.bytes); }));
+            row.memcpy_ns =
+                std::min(row.memcpy_ns, time_per_iter_ns(iters, [&](std::uint64_t i) { memcpy_frame(c.bytes, i); }));
+            row.commit_ns =
+                std::min(row.commit_ns, time_per_iter_ns(iters, [&](std::uint64_t) { commit_frame(c.bytes); }));
         }
         rows.push_back(row);
     }
     double clock_commit_ns = 1e300;
     for (int t = 0; t < trials; ++t) {
-        clock_commit_ns =
-            std::min(clock_commit_ns, time_per_iter_ns(iterations_for(0), [&](std::uint64_t) { commit_frame(0, true); }));
+        clock_commit_ns = std::min(clock_commit_ns,
+                                   time_per_iter_ns(iterations_for(0), [&](std::uint64_t) { commit_frame(0, true); }));
     }
 
     // Read path: all NSLOTS slots hold committed frames (the last NSLOTS seqs).
@@ -202,19 +204,20 @@ int main(int argc, char** argv) {
     for (int t = 0; t < trials; ++t) {
         read_ns = std::min(read_ns, time_per_iter_ns(2'000'000, [&](std::uint64_t i) {
                                FrameView f;
-                               failures += read_frame(view, EPOCH, first_valid + (i & (NSLOTS - 1)), f) != ReadResult::Ok;
+                               failures +=
+                                   read_frame(view, EPOCH, first_valid + (i & (NSLOTS - 1)), f) != ReadResult::Ok;
                                keep(f.payload.data());
                            }));
         read_valid_ns = std::min(read_valid_ns, time_per_iter_ns(2'000'000, [&](std::uint64_t i) {
                                      FrameView f;
-                                     failures += read_frame(view, EPOCH, first_valid + (i & (NSLOTS - 1)), f) !=
-                                                 ReadResult::Ok;
+                                     failures +=
+                                         read_frame(view, EPOCH, first_valid + (i & (NSLOTS - 1)), f) != ReadResult::Ok;
                                      failures += f.still_valid() ? 0 : 1;
                                  }));
         reader_read_ns = std::min(reader_read_ns, time_per_iter_ns(2'000'000, [&](std::uint64_t i) {
                                       FrameView f;
-                                      failures += reader->read(EPOCH, first_valid + (i & (NSLOTS - 1)), f) !=
-                                                  ReadResult::Ok;
+                                      failures +=
+                                          reader->read(EPOCH, first_valid + (i & (NSLOTS - 1)), f) != ReadResult::Ok;
                                   }));
     }
     if (failures != 0) {
@@ -256,14 +259,16 @@ int main(int argc, char** argv) {
         std::fprintf(f, "{\n  \"trials\": %d,\n  \"commit\": [", trials);
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const Row& r = rows[i];
-            std::fprintf(f, "%s\n    {\"frame\": \"%s\", \"bytes\": %u, \"commit_ns\": %.1f, \"memcpy_ns\": %.1f, "
-                            "\"ratio\": %.4f}",
+            std::fprintf(f,
+                         "%s\n    {\"frame\": \"%s\", \"bytes\": %u, \"commit_ns\": %.1f, \"memcpy_ns\": %.1f, "
+                         "\"ratio\": %.4f}",
                          i == 0 ? "" : ",", r.name.c_str(), r.bytes, r.commit_ns, r.bytes == 0 ? 0.0 : r.memcpy_ns,
                          r.bytes == 0 ? 0.0 : r.memcpy_ns / r.commit_ns);
         }
-        std::fprintf(f, "\n  ],\n  \"read_frame_ns\": %.1f,\n  \"read_frame_still_valid_ns\": %.1f,\n"
-                        "  \"shm_reader_read_ns\": %.1f,\n  \"header_only_clock_at_commit_ns\": %.1f,\n"
-                        "  \"floor_met\": %s\n}\n",
+        std::fprintf(f,
+                     "\n  ],\n  \"read_frame_ns\": %.1f,\n  \"read_frame_still_valid_ns\": %.1f,\n"
+                     "  \"shm_reader_read_ns\": %.1f,\n  \"header_only_clock_at_commit_ns\": %.1f,\n"
+                     "  \"floor_met\": %s\n}\n",
                      read_ns, read_valid_ns, reader_read_ns, clock_commit_ns, floor_ok ? "true" : "false");
         std::fclose(f);
     }

@@ -30,7 +30,9 @@ auto MappedRegion::operator=(MappedRegion&& other) noexcept -> MappedRegion& {
     return *this;
 }
 
-MappedRegion::~MappedRegion() { reset(); }
+MappedRegion::~MappedRegion() {
+    reset();
+}
 
 auto MappedRegion::map(int fd, std::size_t size, Access access, std::string path) -> Expected<MappedRegion> {
     if (size == 0) {

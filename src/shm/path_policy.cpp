@@ -63,9 +63,9 @@ auto check_components(std::string_view path) -> Expected<void> {
         }
         const std::string_view comp = path.substr(pos, end - pos);
         if (comp == "." || comp == "..") {
-            return make_error(ErrorCode::InvalidArgument,
-                              "region path '" + std::string(path) + "' contains a '" + std::string(comp) +
-                                  "' component; announced paths must be canonical");
+            return make_error(ErrorCode::InvalidArgument, "region path '" + std::string(path) + "' contains a '" +
+                                                              std::string(comp) +
+                                                              "' component; announced paths must be canonical");
         }
         pos = end + 1;
     }
@@ -151,7 +151,7 @@ auto PathPolicy::open(const ResolvedRegionPath& resolved, const OpenRequirements
             return make_error(ErrorCode::PermissionDenied,
                               "region path '" + resolved.announced_path + "' is a symbolic link (refused, D-21)");
         }
-        return make_errno_error(err == ENOENT ? ErrorCode::NotFound
+        return make_errno_error(err == ENOENT                   ? ErrorCode::NotFound
                                 : err == EACCES || err == EPERM ? ErrorCode::PermissionDenied
                                                                 : ErrorCode::IoError,
                                 "cannot open '" + resolved.announced_path + "'", err);
@@ -180,8 +180,7 @@ auto PathPolicy::open(const ResolvedRegionPath& resolved, const OpenRequirements
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size < req.min_size) {
         return make_error(ErrorCode::Rejected, "'" + resolved.announced_path + "' is " + std::to_string(size) +
-                                                   " bytes, smaller than the expected " +
-                                                   std::to_string(req.min_size));
+                                                   " bytes, smaller than the expected " + std::to_string(req.min_size));
     }
     if (req.require_hugepages) {
         struct statfs fs {};

@@ -39,26 +39,46 @@ inline constexpr std::size_t READ_RESULT_COUNT = static_cast<std::size_t>(ReadRe
 /// Short name of a read result, e.g. "NotCommitted".
 [[nodiscard]] constexpr auto to_string(ReadResult r) noexcept -> std::string_view {
     switch (r) {
-    case ReadResult::Ok: return "Ok";
-    case ReadResult::EpochMismatch: return "EpochMismatch";
-    case ReadResult::NotCommitted: return "NotCommitted";
-    case ReadResult::Overwritten: return "Overwritten";
-    case ReadResult::StaleSlot: return "StaleSlot";
-    case ReadResult::Torn: return "Torn";
-    case ReadResult::BadHeaderLength: return "BadHeaderLength";
-    case ReadResult::BadEmbeddedHeader: return "BadEmbeddedHeader";
-    case ReadResult::BadNdims: return "BadNdims";
-    case ReadResult::UnknownDtype: return "UnknownDtype";
-    case ReadResult::UnknownMajorOrder: return "UnknownMajorOrder";
-    case ReadResult::UnknownProgressUnit: return "UnknownProgressUnit";
-    case ReadResult::NegativeDim: return "NegativeDim";
-    case ReadResult::BadStrides: return "BadStrides";
-    case ReadResult::BadProgressStride: return "BadProgressStride";
-    case ReadResult::PayloadOffsetNonZero: return "PayloadOffsetNonZero";
-    case ReadResult::PayloadSlotMismatch: return "PayloadSlotMismatch";
-    case ReadResult::UnknownPool: return "UnknownPool";
-    case ReadResult::ValuesLenExceedsStride: return "ValuesLenExceedsStride";
-    case ReadResult::BufferTooSmall: return "BufferTooSmall";
+    case ReadResult::Ok:
+        return "Ok";
+    case ReadResult::EpochMismatch:
+        return "EpochMismatch";
+    case ReadResult::NotCommitted:
+        return "NotCommitted";
+    case ReadResult::Overwritten:
+        return "Overwritten";
+    case ReadResult::StaleSlot:
+        return "StaleSlot";
+    case ReadResult::Torn:
+        return "Torn";
+    case ReadResult::BadHeaderLength:
+        return "BadHeaderLength";
+    case ReadResult::BadEmbeddedHeader:
+        return "BadEmbeddedHeader";
+    case ReadResult::BadNdims:
+        return "BadNdims";
+    case ReadResult::UnknownDtype:
+        return "UnknownDtype";
+    case ReadResult::UnknownMajorOrder:
+        return "UnknownMajorOrder";
+    case ReadResult::UnknownProgressUnit:
+        return "UnknownProgressUnit";
+    case ReadResult::NegativeDim:
+        return "NegativeDim";
+    case ReadResult::BadStrides:
+        return "BadStrides";
+    case ReadResult::BadProgressStride:
+        return "BadProgressStride";
+    case ReadResult::PayloadOffsetNonZero:
+        return "PayloadOffsetNonZero";
+    case ReadResult::PayloadSlotMismatch:
+        return "PayloadSlotMismatch";
+    case ReadResult::UnknownPool:
+        return "UnknownPool";
+    case ReadResult::ValuesLenExceedsStride:
+        return "ValuesLenExceedsStride";
+    case ReadResult::BufferTooSmall:
+        return "BufferTooSmall";
     }
     return "Unknown";
 }

@@ -35,14 +35,13 @@ auto map_and_check(const std::string& uri_text, const ExpectedSuperblock& expect
 }
 
 auto header_expectation(const RegionSetSpec& spec) -> ExpectedSuperblock {
-    return ExpectedSuperblock{RegionType::HeaderRing, spec.epoch, spec.stream_id, 0, spec.header_nslots, 0,
-                              spec.layout_version};
+    return ExpectedSuperblock{RegionType::HeaderRing, spec.epoch, spec.stream_id,     0,
+                              spec.header_nslots,     0,          spec.layout_version};
 }
 
 auto pool_expectation(const RegionSetSpec& spec, const PoolSpec& pool) -> ExpectedSuperblock {
-    return ExpectedSuperblock{RegionType::PayloadPool, spec.epoch,        spec.stream_id,
-                              pool.pool_id,            spec.header_nslots, pool.stride_bytes,
-                              spec.layout_version};
+    return ExpectedSuperblock{RegionType::PayloadPool, spec.epoch,        spec.stream_id,     pool.pool_id,
+                              spec.header_nslots,      pool.stride_bytes, spec.layout_version};
 }
 
 } // namespace

@@ -12,7 +12,9 @@ constexpr std::string_view PREFIX = "shm:file?";
 constexpr std::string_view KEY_PATH = "path";
 constexpr std::string_view KEY_HUGEPAGES = "require_hugepages";
 
-auto fail(std::string msg) -> Unexpected { return make_error(ErrorCode::ParseError, "region URI: " + std::move(msg)); }
+auto fail(std::string msg) -> Unexpected {
+    return make_error(ErrorCode::ParseError, "region URI: " + std::move(msg));
+}
 
 // W §15.22 ABNF: abs-path = 1*( VCHAR except "?" and "|" and SP ).
 auto path_char_ok(char c) -> bool {
@@ -28,7 +30,8 @@ auto RegionUri::parse(std::string_view text) -> Expected<RegionUri> {
     }
     if (text.substr(0, PREFIX.size()) != PREFIX) {
         const auto colon = text.find(':');
-        const std::string scheme = colon == std::string_view::npos ? std::string(text) : std::string(text.substr(0, colon));
+        const std::string scheme =
+            colon == std::string_view::npos ? std::string(text) : std::string(text.substr(0, colon));
         if (text.substr(0, 4) == "shm:") {
             return fail("unsupported SHM backend in '" + std::string(text.substr(0, text.find('?'))) +
                         "'; only 'shm:file?' is defined (W §15.22)");
@@ -46,7 +49,8 @@ auto RegionUri::parse(std::string_view text) -> Expected<RegionUri> {
     std::size_t pos = 0;
     while (true) {
         const std::size_t bar = params.find('|', pos);
-        const std::string_view param = params.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos);
+        const std::string_view param =
+            params.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos);
         if (param.empty()) {
             return fail("empty parameter (nothing between separators)");
         }

@@ -20,8 +20,8 @@ struct RegionUri {
     /// D-20: URIs longer than this are rejected.
     static constexpr std::size_t MAX_LENGTH = 4096;
 
-    std::string path;               ///< absolute POSIX path
-    bool require_hugepages{false};  ///< W §15.22: the region MUST be hugetlbfs-backed
+    std::string path;              ///< absolute POSIX path
+    bool require_hugepages{false}; ///< W §15.22: the region MUST be hugetlbfs-backed
 
     /// Parses and validates `text`. Rejects (ParseError, message saying why): a scheme other than
     /// `shm:file?`; `&` separators; unknown, missing, duplicate or empty keys; empty values;

@@ -103,8 +103,7 @@ auto create_region_file(const std::string& path, const LayoutConfig& cfg, const 
         return make_errno_error(ErrorCode::IoError, "fchmod of '" + path + "' failed");
     }
     if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
-        return make_errno_error(ErrorCode::IoError,
-                                "cannot size '" + path + "' to " + std::to_string(size) + " bytes");
+        return make_errno_error(ErrorCode::IoError, "cannot size '" + path + "' to " + std::to_string(size) + " bytes");
     }
     TP_TRY(region, MappedRegion::map(fd.get(), static_cast<std::size_t>(size), Access::ReadWrite, path));
     write_superblock(region.data(), sb);
@@ -197,7 +196,9 @@ auto ShmLayout::user_dir() const -> std::string {
     return (m_config.base_dir == "/" ? std::string() : m_config.base_dir) + "/tensorpool-" + m_config.user;
 }
 
-auto ShmLayout::namespace_dir() const -> std::string { return user_dir() + "/" + m_config.namespace_name; }
+auto ShmLayout::namespace_dir() const -> std::string {
+    return user_dir() + "/" + m_config.namespace_name;
+}
 
 auto ShmLayout::stream_dir(std::uint32_t stream_id) const -> std::string {
     return namespace_dir() + "/" + std::to_string(stream_id);
@@ -225,10 +226,9 @@ auto ShmLayout::create_regions(const RegionSetParams& params, std::uint64_t now_
     spec.header_region_uri =
         RegionUri{header_ring_path(params.stream_id, params.epoch), m_config.require_hugepages}.to_string();
     for (const PoolParams& p : params.pools) {
-        spec.pools.push_back(PoolSpec{p.pool_id, params.header_nslots, p.stride_bytes,
-                                      RegionUri{pool_path(params.stream_id, params.epoch, p.pool_id),
-                                                m_config.require_hugepages}
-                                          .to_string()});
+        spec.pools.push_back(PoolSpec{
+            p.pool_id, params.header_nslots, p.stride_bytes,
+            RegionUri{pool_path(params.stream_id, params.epoch, p.pool_id), m_config.require_hugepages}.to_string()});
     }
     TP_TRY_VOID(validate_region_set_spec(spec));
 
@@ -263,9 +263,9 @@ auto ShmLayout::create_regions(const RegionSetParams& params, std::uint64_t now_
     sb.pool_id = 0;
     sb.slot_bytes = static_cast<std::uint32_t>(SlotDescriptor::SLOT_BYTES);
     sb.stride_bytes = 0;
-    auto header = create_region_file(header_ring_path(params.stream_id, params.epoch), m_config, sb,
-                                     expected_region_size(RegionType::HeaderRing, params.header_nslots, 0),
-                                     created_files);
+    auto header =
+        create_region_file(header_ring_path(params.stream_id, params.epoch), m_config, sb,
+                           expected_region_size(RegionType::HeaderRing, params.header_nslots, 0), created_files);
     if (!header) {
         cleanup();
         return std::move(header).error();
@@ -278,10 +278,9 @@ auto ShmLayout::create_regions(const RegionSetParams& params, std::uint64_t now_
         sb.pool_id = p.pool_id;
         sb.slot_bytes = p.stride_bytes;
         sb.stride_bytes = p.stride_bytes;
-        auto pool = create_region_file(pool_path(params.stream_id, params.epoch, p.pool_id), m_config, sb,
-                                       expected_region_size(RegionType::PayloadPool, params.header_nslots,
-                                                            p.stride_bytes),
-                                       created_files);
+        auto pool = create_region_file(
+            pool_path(params.stream_id, params.epoch, p.pool_id), m_config, sb,
+            expected_region_size(RegionType::PayloadPool, params.header_nslots, p.stride_bytes), created_files);
         if (!pool) {
             out.header.reset();
             out.pools.clear();

@@ -24,13 +24,13 @@ namespace tp::shm {
 
 /// Where and how regions are created.
 struct LayoutConfig {
-    std::string base_dir{"/dev/shm"};    ///< shm.base_dir (D-04 §4); must exist
+    std::string base_dir{"/dev/shm"};      ///< shm.base_dir (D-04 §4); must exist
     std::string namespace_name{"default"}; ///< shm.namespace: [A-Za-z0-9._-]+, not "." or ".."
-    std::string user;                    ///< empty: resolved per D-19; always sanitised
-    std::uint32_t file_mode{0660};       ///< shm.permissions_mode; mode & 0007 must be 0 (D-42)
-    bool prefault{false};                ///< touch every page at creation
-    bool mlock{false};                   ///< lock the creator's mappings in RAM (failure is an error, D-42)
-    bool require_hugepages{false};       ///< base_dir must be hugetlbfs; URIs carry the flag (D-37)
+    std::string user;                      ///< empty: resolved per D-19; always sanitised
+    std::uint32_t file_mode{0660};         ///< shm.permissions_mode; mode & 0007 must be 0 (D-42)
+    bool prefault{false};                  ///< touch every page at creation
+    bool mlock{false};                     ///< lock the creator's mappings in RAM (failure is an error, D-42)
+    bool require_hugepages{false};         ///< base_dir must be hugetlbfs; URIs carry the flag (D-37)
 };
 
 /// One pool to create.

@@ -37,9 +37,9 @@ struct FrameView {
     std::uint64_t epoch{0};
     std::uint64_t seq{0};
     std::uint16_t pool_id{0};
-    std::uint32_t header_index{0};       ///< = payload_slot (W §15.5)
+    std::uint32_t header_index{0}; ///< = payload_slot (W §15.5)
     std::uint32_t values_len_bytes{0};
-    std::uint64_t timestamp_ns{0};       ///< SlotHeader.timestamp_ns (capture time, D-15)
+    std::uint64_t timestamp_ns{0}; ///< SlotHeader.timestamp_ns (capture time, D-15)
     std::uint32_t meta_version{0};
     Dtype dtype{Dtype::Unknown};
     MajorOrder major_order{MajorOrder::Unknown};
@@ -67,8 +67,8 @@ private:
 /// Reads frame `seq` of `epoch` from a mapped region set (see the file comment). On Ok, `out`
 /// describes the frame; on any drop, `out` is unspecified. No allocation, no blocking (W §15.21).
 /// Thread-safe: any number of readers may call it concurrently with the single writer.
-[[nodiscard]] auto read_frame(const RegionSetView& view, std::uint64_t epoch, std::uint64_t seq, FrameView& out) noexcept
-    -> ReadResult;
+[[nodiscard]] auto read_frame(const RegionSetView& view, std::uint64_t epoch, std::uint64_t seq,
+                              FrameView& out) noexcept -> ReadResult;
 
 /// Copies the frame's payload into `dst`, then re-checks seq_commit (D-11 step 3-4). Returns Ok,
 /// Torn if the slot changed during the copy (discard `dst`), or BufferTooSmall.
@@ -89,8 +89,8 @@ public:
     [[nodiscard]] auto read(std::uint64_t epoch, std::uint64_t seq, FrameView& out) noexcept -> ReadResult;
 
     /// Reads and copies the payload into `dst` (read, copy, re-check).
-    [[nodiscard]] auto read_copy(std::uint64_t epoch, std::uint64_t seq, FrameView& out, std::span<std::byte> dst) noexcept
-        -> ReadResult;
+    [[nodiscard]] auto read_copy(std::uint64_t epoch, std::uint64_t seq, FrameView& out,
+                                 std::span<std::byte> dst) noexcept -> ReadResult;
 
     /// D-24: re-reads the superblocks (call on each announce for the mapped epoch).
     [[nodiscard]] auto check_superblocks() const -> SuperblockCheck { return m_set.check_superblocks(); }

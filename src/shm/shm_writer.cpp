@@ -27,20 +27,28 @@ auto seq_word(std::byte* slot) noexcept -> std::uint64_t* {
 
 auto to_string(ClaimResult r) noexcept -> std::string_view {
     switch (r) {
-    case ClaimResult::Ok: return "Ok";
-    case ClaimResult::NoPoolFits: return "NoPoolFits";
-    case ClaimResult::ClaimOutstanding: return "ClaimOutstanding";
-    case ClaimResult::SeqNotMonotonic: return "SeqNotMonotonic";
-    case ClaimResult::SeqOutOfRange: return "SeqOutOfRange";
+    case ClaimResult::Ok:
+        return "Ok";
+    case ClaimResult::NoPoolFits:
+        return "NoPoolFits";
+    case ClaimResult::ClaimOutstanding:
+        return "ClaimOutstanding";
+    case ClaimResult::SeqNotMonotonic:
+        return "SeqNotMonotonic";
+    case ClaimResult::SeqOutOfRange:
+        return "SeqOutOfRange";
     }
     return "Unknown";
 }
 
 auto to_string(CommitResult r) noexcept -> std::string_view {
     switch (r) {
-    case CommitResult::Ok: return "Ok";
-    case CommitResult::NoClaim: return "NoClaim";
-    case CommitResult::InvalidTensorHeader: return "InvalidTensorHeader";
+    case CommitResult::Ok:
+        return "Ok";
+    case CommitResult::NoClaim:
+        return "NoClaim";
+    case CommitResult::InvalidTensorHeader:
+        return "InvalidTensorHeader";
     }
     return "Unknown";
 }

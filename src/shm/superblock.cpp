@@ -30,8 +30,7 @@ auto mismatch(const char* field, std::uint64_t actual, std::uint64_t expected) -
 
 } // namespace
 
-auto expected_region_size(RegionType type, std::uint32_t nslots, std::uint32_t stride_bytes) noexcept
-    -> std::uint64_t {
+auto expected_region_size(RegionType type, std::uint32_t nslots, std::uint32_t stride_bytes) noexcept -> std::uint64_t {
     const std::uint64_t per_slot = type == RegionType::HeaderRing ? SlotDescriptor::SLOT_BYTES : stride_bytes;
     // nslots and per_slot are both < 2^32, so the product fits in 64 bits.
     return D::SIZE + static_cast<std::uint64_t>(nslots) * per_slot;
@@ -73,11 +72,12 @@ auto validate_superblock(const SuperblockFields& a, const ExpectedSuperblock& e,
     -> Expected<void> {
     if (a.magic != D::MAGIC) {
         // D-07: compare the u64; anything else is not a TensorPool region.
-        return make_error(ErrorCode::Rejected, "superblock magic is 0x" + [&] {
-            char buf[17];
-            std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(a.magic));
-            return std::string(buf);
-        }() + ", expected 0x544f504c53484d31 (not a TensorPool SHM region)");
+        return make_error(
+            ErrorCode::Rejected, "superblock magic is 0x" + [&] {
+                char buf[17];
+                std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(a.magic));
+                return std::string(buf);
+            }() + ", expected 0x544f504c53484d31 (not a TensorPool SHM region)");
     }
     if (a.layout_version != e.layout_version) {
         return mismatch("layout_version", a.layout_version, e.layout_version);
@@ -144,9 +144,12 @@ auto load_activity_timestamp(const std::byte* superblock) noexcept -> std::uint6
 
 auto region_type_name(std::int16_t raw) -> std::string {
     switch (raw) {
-    case 1: return "HEADER_RING";
-    case 2: return "PAYLOAD_POOL";
-    default: return "INVALID(" + std::to_string(raw) + ")";
+    case 1:
+        return "HEADER_RING";
+    case 2:
+        return "PAYLOAD_POOL";
+    default:
+        return "INVALID(" + std::to_string(raw) + ")";
     }
 }
 

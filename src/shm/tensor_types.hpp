@@ -66,50 +66,79 @@ enum class ProgressUnit : std::uint8_t {
 }
 
 /// D-12: dtype ∈ {1..11, 13, 14}.
-[[nodiscard]] constexpr auto is_known_dtype(std::int16_t raw) noexcept -> bool { return element_size(raw) != 0; }
+[[nodiscard]] constexpr auto is_known_dtype(std::int16_t raw) noexcept -> bool {
+    return element_size(raw) != 0;
+}
 /// D-12: majorOrder ∈ {1, 2}.
-[[nodiscard]] constexpr auto is_known_major_order(std::int16_t raw) noexcept -> bool { return raw == 1 || raw == 2; }
+[[nodiscard]] constexpr auto is_known_major_order(std::int16_t raw) noexcept -> bool {
+    return raw == 1 || raw == 2;
+}
 /// D-12: progressUnit ∈ {0, 1, 2}.
-[[nodiscard]] constexpr auto is_known_progress_unit(std::uint8_t raw) noexcept -> bool { return raw <= 2; }
+[[nodiscard]] constexpr auto is_known_progress_unit(std::uint8_t raw) noexcept -> bool {
+    return raw <= 2;
+}
 
 /// Schema name of a dtype value ("UINT8", ...), "UNKNOWN" for 0 and "INVALID" for unassigned values.
 [[nodiscard]] constexpr auto dtype_name(std::int16_t raw) noexcept -> std::string_view {
     switch (raw) {
-    case 0: return "UNKNOWN";
-    case 1: return "UINT8";
-    case 2: return "INT8";
-    case 3: return "UINT16";
-    case 4: return "INT16";
-    case 5: return "UINT32";
-    case 6: return "INT32";
-    case 7: return "UINT64";
-    case 8: return "INT64";
-    case 9: return "FLOAT32";
-    case 10: return "FLOAT64";
-    case 11: return "BOOLEAN";
-    case 13: return "BYTES";
-    case 14: return "BIT";
-    default: return "INVALID";
+    case 0:
+        return "UNKNOWN";
+    case 1:
+        return "UINT8";
+    case 2:
+        return "INT8";
+    case 3:
+        return "UINT16";
+    case 4:
+        return "INT16";
+    case 5:
+        return "UINT32";
+    case 6:
+        return "INT32";
+    case 7:
+        return "UINT64";
+    case 8:
+        return "INT64";
+    case 9:
+        return "FLOAT32";
+    case 10:
+        return "FLOAT64";
+    case 11:
+        return "BOOLEAN";
+    case 13:
+        return "BYTES";
+    case 14:
+        return "BIT";
+    default:
+        return "INVALID";
     }
 }
 
 /// Schema name of a major order value.
 [[nodiscard]] constexpr auto major_order_name(std::int16_t raw) noexcept -> std::string_view {
     switch (raw) {
-    case 0: return "UNKNOWN";
-    case 1: return "ROW";
-    case 2: return "COLUMN";
-    default: return "INVALID";
+    case 0:
+        return "UNKNOWN";
+    case 1:
+        return "ROW";
+    case 2:
+        return "COLUMN";
+    default:
+        return "INVALID";
     }
 }
 
 /// Schema name of a progress unit value.
 [[nodiscard]] constexpr auto progress_unit_name(std::uint8_t raw) noexcept -> std::string_view {
     switch (raw) {
-    case 0: return "NONE";
-    case 1: return "ROWS";
-    case 2: return "COLUMNS";
-    default: return "INVALID";
+    case 0:
+        return "NONE";
+    case 1:
+        return "ROWS";
+    case 2:
+        return "COLUMNS";
+    default:
+        return "INVALID";
     }
 }
 

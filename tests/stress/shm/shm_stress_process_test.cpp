@@ -46,8 +46,8 @@ TEST(ShmStressProcess, TornReadsAreNeverAcceptedAndEverySeqIsAccountedFor) {
     cfg.user = "stress";
     auto layout = ShmLayout::create(cfg);
     ASSERT_TRUE(layout) << layout.error().to_string();
-    auto created =
-        layout->create_regions({1, EPOCH, RING_SLOTS, {{1, SMALL_STRIDE}, {2, LARGE_STRIDE}}, 0}, common::monotonic_ns());
+    auto created = layout->create_regions({1, EPOCH, RING_SLOTS, {{1, SMALL_STRIDE}, {2, LARGE_STRIDE}}, 0},
+                                          common::monotonic_ns());
     ASSERT_TRUE(created) << created.error().to_string();
     auto policy = PathPolicy::create({dir.path()});
     ASSERT_TRUE(policy);
@@ -66,8 +66,8 @@ TEST(ShmStressProcess, TornReadsAreNeverAcceptedAndEverySeqIsAccountedFor) {
                     std::fprintf(stderr, "consumer %zu: %s\n", i, reader.error().to_string().c_str());
                     return 3;
                 }
-                consume([&](std::uint64_t seq, FrameView& f) { return reader->read(EPOCH, seq, f); },
-                        shared->control, EPOCH, 0x1234567ULL * (i + 1), 4000, shared->stats[i]);
+                consume([&](std::uint64_t seq, FrameView& f) { return reader->read(EPOCH, seq, f); }, shared->control,
+                        EPOCH, 0x1234567ULL * (i + 1), 4000, shared->stats[i]);
                 return 0;
             },
             dir.file("consumer" + std::to_string(i) + ".log")));

@@ -41,8 +41,8 @@ TEST(ShmStressThreads, TornReadsAreNeverAcceptedAndEverySeqIsAccountedFor) {
     cfg.user = "stress";
     auto layout = ShmLayout::create(cfg);
     ASSERT_TRUE(layout) << layout.error().to_string();
-    auto created =
-        layout->create_regions({1, EPOCH, RING_SLOTS, {{1, SMALL_STRIDE}, {2, LARGE_STRIDE}}, 0}, common::monotonic_ns());
+    auto created = layout->create_regions({1, EPOCH, RING_SLOTS, {{1, SMALL_STRIDE}, {2, LARGE_STRIDE}}, 0},
+                                          common::monotonic_ns());
     ASSERT_TRUE(created) << created.error().to_string();
     auto policy = PathPolicy::create({dir.path()});
     ASSERT_TRUE(policy);

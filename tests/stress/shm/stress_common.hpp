@@ -230,8 +230,8 @@ void consume(ReadFn&& read, Control& ctl, std::uint64_t epoch, std::uint64_t see
 
 /// One line per consumer for the test log.
 inline void print_stats(std::size_t id, const ConsumerStats& s) {
-    std::printf("consumer %zu: seqs %llu..%llu accepted %llu gap %llu late %llu resyncs %llu invalidated %llu |",
-                id, static_cast<unsigned long long>(s.first), static_cast<unsigned long long>(s.last),
+    std::printf("consumer %zu: seqs %llu..%llu accepted %llu gap %llu late %llu resyncs %llu invalidated %llu |", id,
+                static_cast<unsigned long long>(s.first), static_cast<unsigned long long>(s.last),
                 static_cast<unsigned long long>(s.accepted), static_cast<unsigned long long>(s.drops_gap),
                 static_cast<unsigned long long>(s.drops_late), static_cast<unsigned long long>(s.resyncs),
                 static_cast<unsigned long long>(s.invalidated_after_read));

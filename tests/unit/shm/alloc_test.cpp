@@ -27,16 +27,28 @@ auto operator new(std::size_t size) -> void* {
     }
     throw std::bad_alloc();
 }
-auto operator new[](std::size_t size) -> void* { return operator new(size); }
+auto operator new[](std::size_t size) -> void* {
+    return operator new(size);
+}
 auto operator new(std::size_t size, const std::nothrow_t&) noexcept -> void* {
     g_allocations.fetch_add(1, std::memory_order_relaxed); // relaxed: see above
     return std::malloc(size == 0 ? 1 : size);
 }
-auto operator new[](std::size_t size, const std::nothrow_t& t) noexcept -> void* { return operator new(size, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+auto operator new[](std::size_t size, const std::nothrow_t& t) noexcept -> void* {
+    return operator new(size, t);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace tp::shm {
 namespace {

@@ -33,15 +33,15 @@ auto golden_dir() -> std::string {
 }
 
 // Skips when the golden folder is absent, except in CI, where that is a failure.
-#define REQUIRE_GOLDEN()                                                                           \
-    do {                                                                                           \
-        if (golden_dir().empty() || !std::filesystem::is_directory(golden_dir())) {                \
-            const char* ci = std::getenv("CI");                                                    \
-            if (ci != nullptr && std::string(ci) == "true") {                                      \
-                FAIL() << "golden vectors missing at '" << golden_dir() << "' (TP_GOLDEN_DIR)";    \
-            }                                                                                      \
-            GTEST_SKIP() << "golden vectors not found at '" << golden_dir() << "'";                \
-        }                                                                                          \
+#define REQUIRE_GOLDEN()                                                                                               \
+    do {                                                                                                               \
+        if (golden_dir().empty() || !std::filesystem::is_directory(golden_dir())) {                                    \
+            const char* ci = std::getenv("CI");                                                                        \
+            if (ci != nullptr && std::string(ci) == "true") {                                                          \
+                FAIL() << "golden vectors missing at '" << golden_dir() << "' (TP_GOLDEN_DIR)";                        \
+            }                                                                                                          \
+            GTEST_SKIP() << "golden vectors not found at '" << golden_dir() << "'";                                    \
+        }                                                                                                              \
     } while (false)
 
 struct Golden {
@@ -62,7 +62,9 @@ auto load(const std::string& name) -> Golden {
     return g;
 }
 
-auto u64(const json& v) -> std::uint64_t { return std::stoull(v.get<std::string>()); }
+auto u64(const json& v) -> std::uint64_t {
+    return std::stoull(v.get<std::string>());
+}
 
 auto from_hex(const std::string& hex) -> std::vector<std::byte> {
     std::vector<std::byte> out(hex.size() / 2);
@@ -131,8 +133,8 @@ auto tensor_from_json(const json& f) -> TensorHeaderFields {
 
 TEST(GoldenShm, W7_1_SuperblocksDecodeAndEncodeByteForByte) {
     REQUIRE_GOLDEN();
-    for (const char* name : {"ShmRegionSuperblock__header_ring", "ShmRegionSuperblock__payload_pool",
-                             "ShmRegionSuperblock__boundary"}) {
+    for (const char* name :
+         {"ShmRegionSuperblock__header_ring", "ShmRegionSuperblock__payload_pool", "ShmRegionSuperblock__boundary"}) {
         SCOPED_TRACE(name);
         const Golden g = load(name);
         ASSERT_EQ(g.bin.size(), SuperblockDescriptor::SIZE);

@@ -21,9 +21,9 @@ struct InspectRun {
 };
 
 auto run_inspect(const tp::test::TempDir& dir, const std::vector<std::string>& args) -> InspectRun {
-    const std::string log = dir.file("inspect-" + std::to_string(::getpid()) + "-" +
-                                     std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
-                                     ".log");
+    const std::string log =
+        dir.file("inspect-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".log");
     std::vector<std::string> argv{"inspect"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto child = tp::test::ChildProcess::spawn(TP_TENSORPOOL_EXE, argv, log);

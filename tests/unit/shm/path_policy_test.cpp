@@ -35,8 +35,8 @@ struct PolicyEnv {
     }();
 };
 
-auto map(const PathPolicy& policy, const std::string& path, bool hugepages = false,
-         Access access = Access::ReadOnly) -> Expected<MappedRegion> {
+auto map(const PathPolicy& policy, const std::string& path, bool hugepages = false, Access access = Access::ReadOnly)
+    -> Expected<MappedRegion> {
     return policy.map_region(RegionUri{path, hugepages}, SIZE, access);
 }
 
@@ -240,8 +240,7 @@ TEST(PathPolicy, W15_21a5_5_UnixSocketRefused) {
 TEST(PathPolicy, W15_21a5_5_DirectoryRefused) {
     PolicyEnv env;
     std::filesystem::create_directory(env.allowed + "/d");
-    expect_refused(map(env.policy, env.allowed + "/d"), env.allowed + "/d", ErrorCode::PermissionDenied,
-                   "a directory");
+    expect_refused(map(env.policy, env.allowed + "/d"), env.allowed + "/d", ErrorCode::PermissionDenied, "a directory");
 }
 
 TEST(PathPolicy, D21_3_OtherPermissionBitsRefused) {

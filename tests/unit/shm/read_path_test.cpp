@@ -118,7 +118,7 @@ TEST(ReadPath, W15_21_AbandonedClaimStaysUncommitted) {
     {
         SlotClaim c = fx.writer().try_claim(SEQ + 8, 8); // same slot, newer seq
         ASSERT_TRUE(c);
-    } // abandoned
+    }                                                                             // abandoned
     EXPECT_EQ(common::load_unaligned<std::uint64_t>(fx.slot(3)), (SEQ + 8) << 1); // even: in progress
     ShmReader reader = fx.reader();
     FrameView f;
@@ -153,7 +153,7 @@ TEST(ReadPath, W15_3_SeqCommitDecreaseForSameSlotDropped) {
     // A rogue writer puts an older committed seq into the same slot (header otherwise valid).
     fx.poke<std::uint64_t>(3, S::SEQ_COMMIT_OFFSET, (SEQ << 1) | 1);
     EXPECT_EQ(read_frame(reader.view(), TEST_EPOCH, SEQ, f), ReadResult::Ok); // stateless check passes
-    EXPECT_EQ(reader.read(TEST_EPOCH, SEQ, f), ReadResult::StaleSlot);       // per-slot guard drops it
+    EXPECT_EQ(reader.read(TEST_EPOCH, SEQ, f), ReadResult::StaleSlot);        // per-slot guard drops it
 }
 
 TEST(ReadPath, D12_HeaderBytesLengthNot192Dropped) {
@@ -164,13 +164,9 @@ TEST(ReadPath, D12_HeaderBytesLengthNot192Dropped) {
 }
 
 TEST(ReadPath, D12_EmbeddedHeaderMustBe184_52_900_1) {
-    EXPECT_EQ(read_after([](RegionFixture& fx) {
-                  fx.poke<std::uint16_t>(3, S::EMBEDDED_BLOCK_LENGTH_OFFSET, 183);
-              }),
+    EXPECT_EQ(read_after([](RegionFixture& fx) { fx.poke<std::uint16_t>(3, S::EMBEDDED_BLOCK_LENGTH_OFFSET, 183); }),
               ReadResult::BadEmbeddedHeader);
-    EXPECT_EQ(read_after([](RegionFixture& fx) {
-                  fx.poke<std::uint16_t>(3, S::EMBEDDED_TEMPLATE_ID_OFFSET, 51);
-              }),
+    EXPECT_EQ(read_after([](RegionFixture& fx) { fx.poke<std::uint16_t>(3, S::EMBEDDED_TEMPLATE_ID_OFFSET, 51); }),
               ReadResult::BadEmbeddedHeader);
     EXPECT_EQ(read_after([](RegionFixture& fx) { fx.poke<std::uint16_t>(3, S::EMBEDDED_SCHEMA_ID_OFFSET, 901); }),
               ReadResult::BadEmbeddedHeader);

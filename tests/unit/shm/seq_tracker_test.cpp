@@ -82,7 +82,7 @@ TEST(SeqTracker, D25_RegressionBelowLastAcceptedRequiresRemap) {
     t.on_read_result(11, ReadResult::Ok);
     EXPECT_EQ(t.on_descriptor(1, 9), SeqEvent::Regression);
     EXPECT_EQ(t.counters().regressions, 1U);
-    t.reset(2); // remapped to the next epoch
+    t.reset(2);                                        // remapped to the next epoch
     EXPECT_EQ(t.on_descriptor(2, 0), SeqEvent::First); // W §15.2: seq restarts at 0
 }
 

@@ -30,8 +30,7 @@ inline constexpr std::uint32_t TEST_STREAM = 10000;
 /// Regions under a TempDir: header ring of `nslots`, pools given as (id, stride).
 class RegionFixture {
 public:
-    explicit RegionFixture(std::uint32_t nslots = 8,
-                           std::vector<PoolParams> pools = {{1, 1024}, {2, 4096}},
+    explicit RegionFixture(std::uint32_t nslots = 8, std::vector<PoolParams> pools = {{1, 1024}, {2, 4096}},
                            const std::string& parent = "")
         : m_dir("tp-shm-", parent) {
         LayoutConfig cfg;

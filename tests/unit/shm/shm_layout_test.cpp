@@ -115,8 +115,8 @@ TEST(ShmLayout, D19_D64_CreateRegionsModesSizesAndSuperblocks) {
     auto created = layout.create_regions(params, 777);
     ASSERT_TRUE(created) << created.error().to_string();
 
-    for (const std::string& d : {layout.user_dir(), layout.namespace_dir(), layout.stream_dir(10000),
-                                 layout.epoch_dir(10000, 5)}) {
+    for (const std::string& d :
+         {layout.user_dir(), layout.namespace_dir(), layout.stream_dir(10000), layout.epoch_dir(10000, 5)}) {
         EXPECT_EQ(mode_of(d), 0770U) << d; // D-19
     }
     const std::string ring = layout.header_ring_path(10000, 5);
@@ -186,14 +186,14 @@ TEST(ShmLayout, D17_D18_InvalidParamsRejectedBeforeAnythingIsCreated) {
         const char* needle;
     };
     const Case cases[] = {
-        {{1, 9, 12, {{1, 1024}}, 0}, "power of two"},  // D-18
+        {{1, 9, 12, {{1, 1024}}, 0}, "power of two"}, // D-18
         {{1, 9, 0, {{1, 1024}}, 0}, "power of two"},
         {{1, 9, 8, {}, 0}, "no payload pools"},
-        {{1, 9, 8, {{0, 1024}}, 0}, "pool_id 0"},        // D-17
+        {{1, 9, 8, {{0, 1024}}, 0}, "pool_id 0"}, // D-17
         {{1, 9, 8, {{1, 1024}, {1, 2048}}, 0}, "duplicate pool_id"},
         {{1, 9, 8, {{1, 96}}, 0}, "power-of-two multiple of 64"},
         {{1, 9, 8, {{1, 32}}, 0}, "power-of-two multiple of 64"},
-        {{1, 0, 8, {{1, 64}}, 0}, "epoch 0"},            // D-22
+        {{1, 0, 8, {{1, 64}}, 0}, "epoch 0"}, // D-22
     };
     for (const auto& c : cases) {
         auto r = layout.create_regions(c.params, 1);

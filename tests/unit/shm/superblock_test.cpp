@@ -39,7 +39,9 @@ constexpr ExpectedSuperblock POOL_EXPECT{RegionType::PayloadPool, 3, 10000, 1, 1
 constexpr std::uint64_t HEADER_SIZE = 64 + 1024 * 256;
 constexpr std::uint64_t POOL_SIZE = 64 + 1024ULL * (1 << 20);
 
-auto message_of(const Expected<void>& r) -> std::string { return r ? "" : r.error().message; }
+auto message_of(const Expected<void>& r) -> std::string {
+    return r ? "" : r.error().message;
+}
 
 TEST(Superblock, D07_MagicIsLittleEndianU64) {
     alignas(8) std::array<std::byte, 64> buf{};
