@@ -40,6 +40,11 @@ def padding_offset(fields) -> int:
     return max((f.offset + f.size for f in fields), default=0)
 
 
+def has_var_entry_group(container) -> bool:
+    """True when a SPEC_DECISIONS §3 tags-shaped group occurs anywhere in the container."""
+    return any(g.var_entry or has_var_entry_group(g) for g in container.groups)
+
+
 def min_entry_extra(group: Group) -> int:
     """Smallest number of bytes an entry holds beyond its block: length prefixes and nested headers."""
     return sum(d.type.length_primitive.size for d in group.data) + 4 * len(group.groups)
@@ -229,7 +234,8 @@ def emit_group_accessors(w: Writer, g: Group):
 
 
 def emit_skip(w: Writer, container):
-    w.line("/// Walks every group entry and var data after the block, checking bounds; returns ok().")
+    w.line("/// Walks every group entry and var data from the current position, checking bounds; returns ok().")
+    w.line("/// Call it on a freshly wrapped flyweight (or after reading only fixed fields).")
     with w.block("auto skip() noexcept -> bool {"):
         for g in container.groups:
             with w.block("{"):
@@ -284,6 +290,8 @@ def emit_message(w: Writer, schema: Schema, m: Message):
         w.line("static constexpr std::uint16_t SBE_SCHEMA_VERSION = SCHEMA_VERSION;")
         w.line(f"static constexpr std::size_t SBE_PADDING_OFFSET = {padding_offset(m.fields)};")
         w.line(f"static constexpr bool SBE_HEADERLESS = {'true' if m.headerless else 'false'};")
+        w.line("/// True when a §3 tags group occurs: it decodes blockLength 0 or 4 and always encodes 0.")
+        w.line(f"static constexpr bool SBE_HAS_VAR_ENTRY_GROUP = {'true' if has_var_entry_group(m) else 'false'};")
         w.line(f'static constexpr std::string_view SBE_NAME = "{m.name}";')
         w.line()
         for g in m.groups:
