@@ -73,8 +73,8 @@ void check_message(const std::uint8_t* data, std::size_t size) {
     }
     M with_header;
     with_header.wrap_for_decode_with_header(data, 0, size);
-    const bool header_ok = h.schema_id == M::SBE_SCHEMA_ID && h.template_id == M::SBE_TEMPLATE_ID &&
-                           h.version <= M::SBE_SCHEMA_VERSION;
+    const bool header_ok =
+        h.schema_id == M::SBE_SCHEMA_ID && h.template_id == M::SBE_TEMPLATE_ID && h.version <= M::SBE_SCHEMA_VERSION;
     if (!header_ok && with_header.ok()) {
         fail();
     }

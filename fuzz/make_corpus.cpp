@@ -36,9 +36,12 @@ auto encode(const MessageType& type, SampleSpec spec) -> std::vector<std::uint8_
 
 auto kind_name(SampleKind k) -> const char* {
     switch (k) {
-    case SampleKind::Typical: return "typical";
-    case SampleKind::Nulls: return "nulls";
-    case SampleKind::Extremes: return "extremes";
+    case SampleKind::Typical:
+        return "typical";
+    case SampleKind::Nulls:
+        return "nulls";
+    case SampleKind::Extremes:
+        return "extremes";
     }
     return "unknown";
 }

@@ -83,9 +83,9 @@ public:
         bool all = true;
         for (const auto& [id, t] : m_tally) {
             const codec::SchemaInfo* s = codec::find_schema(id);
-            std::printf("%-10s %5u %9zu %8zu %8zu %8zu %8zu\n", s == nullptr ? "(unknown)" : std::string(s->name).c_str(),
-                        static_cast<unsigned>(id), t.messages, t.passed + t.failed, t.failed,
-                        t.golden_passed + t.golden_failed, t.golden_failed);
+            std::printf("%-10s %5u %9zu %8zu %8zu %8zu %8zu\n",
+                        s == nullptr ? "(unknown)" : std::string(s->name).c_str(), static_cast<unsigned>(id),
+                        t.messages, t.passed + t.failed, t.failed, t.golden_passed + t.golden_failed, t.golden_failed);
             all = all && t.failed == 0 && t.golden_failed == 0;
         }
         return all;
@@ -173,8 +173,7 @@ auto run(const Options& opt) -> int {
 }
 
 const SubcommandRegistration REG{
-    "selfcheck", "Round-trip every message through the codecs and dispatcher; check golden vectors",
-    [](CLI::App& app) {
+    "selfcheck", "Round-trip every message through the codecs and dispatcher; check golden vectors", [](CLI::App& app) {
         auto opt = std::make_shared<Options>();
         app.add_option("--golden", opt->golden, "Directory of golden vectors (default: ../shared/golden if present)");
         app.add_flag("-v,--verbose", opt->verbose, "Print every passing round trip");

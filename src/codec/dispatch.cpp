@@ -5,26 +5,46 @@ namespace tp::codec {
 
 auto to_string(DropReason r) noexcept -> std::string_view {
     switch (r) {
-    case DropReason::None: return "None";
-    case DropReason::TooShort: return "TooShort";
-    case DropReason::UnknownSchema: return "UnknownSchema";
-    case DropReason::UnknownTemplate: return "UnknownTemplate";
-    case DropReason::BadVersion: return "BadVersion";
-    case DropReason::BadBlockLength: return "BadBlockLength";
-    case DropReason::MalformedBody: return "MalformedBody";
+    case DropReason::None:
+        return "None";
+    case DropReason::TooShort:
+        return "TooShort";
+    case DropReason::UnknownSchema:
+        return "UnknownSchema";
+    case DropReason::UnknownTemplate:
+        return "UnknownTemplate";
+    case DropReason::BadVersion:
+        return "BadVersion";
+    case DropReason::BadBlockLength:
+        return "BadBlockLength";
+    case DropReason::MalformedBody:
+        return "MalformedBody";
     }
     return "Unknown";
 }
 
 void DispatchCounters::count(DropReason reason) noexcept {
     switch (reason) {
-    case DropReason::None: break;
-    case DropReason::TooShort: ++too_short; break;
-    case DropReason::UnknownSchema: ++unknown_schema; break;
-    case DropReason::UnknownTemplate: ++unknown_template; break;
-    case DropReason::BadVersion: ++bad_version; break;
-    case DropReason::BadBlockLength: ++bad_block_length; break;
-    case DropReason::MalformedBody: ++malformed_body; break;
+    case DropReason::None:
+        break;
+    case DropReason::TooShort:
+        ++too_short;
+        break;
+    case DropReason::UnknownSchema:
+        ++unknown_schema;
+        break;
+    case DropReason::UnknownTemplate:
+        ++unknown_template;
+        break;
+    case DropReason::BadVersion:
+        ++bad_version;
+        break;
+    case DropReason::BadBlockLength:
+        ++bad_block_length;
+        break;
+    case DropReason::MalformedBody:
+        ++malformed_body;
+        break;
     }
 }
 

@@ -88,10 +88,10 @@ struct HeaderCheck {
 
 /// Identity of a message for tools: header fields and, when known, names.
 struct MessageInfo {
-    bool has_header{false};        ///< at least 8 bytes
-    MessageHeaderFields header{};  ///< the header fields (valid when has_header)
-    std::string_view schema{};     ///< schema namespace ("control", ...) or empty if unknown
-    std::string_view name{};       ///< message name or empty if unknown
+    bool has_header{false};           ///< at least 8 bytes
+    MessageHeaderFields header{};     ///< the header fields (valid when has_header)
+    std::string_view schema{};        ///< schema namespace ("control", ...) or empty if unknown
+    std::string_view name{};          ///< message name or empty if unknown
     const MessageType* type{nullptr}; ///< registry entry or nullptr
 };
 

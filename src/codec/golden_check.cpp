@@ -83,9 +83,8 @@ auto hex_to_bytes(const Json& v, std::vector<std::uint8_t>& out) -> bool {
         return false;
     }
     const std::string& s = v.get_ref<const std::string&>();
-    if (s.size() % 2 != 0 || !std::all_of(s.begin(), s.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        })) {
+    if (s.size() % 2 != 0 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
         return false;
     }
     out.resize(s.size() / 2);
@@ -111,16 +110,16 @@ public:
 
     /// Decodes `bytes` per `doc` (a top-level or embedded document) and compares fields; returns
     /// the decoded fields through `decoded`.
-    auto check_decode(const Json& doc, std::span<const std::uint8_t> bytes, const std::string& where,
-                      Json& decoded) -> const MessageType* {
+    auto check_decode(const Json& doc, std::span<const std::uint8_t> bytes, const std::string& where, Json& decoded)
+        -> const MessageType* {
         const auto schema = doc.find("schema");
         const auto message = doc.find("message");
         if (schema == doc.end() || message == doc.end() || !schema->is_string() || !message->is_string()) {
             expect(false, where + ": document lacks schema/message");
             return nullptr;
         }
-        const MessageType* type = find_message_type(schema->get_ref<const std::string&>(),
-                                                    message->get_ref<const std::string&>());
+        const MessageType* type =
+            find_message_type(schema->get_ref<const std::string&>(), message->get_ref<const std::string&>());
         expect(type != nullptr, where + ": no codec for " + show(*schema) + "/" + show(*message));
         if (type == nullptr) {
             return nullptr;
@@ -162,8 +161,8 @@ public:
         const CodecError e =
             body_to_json(*type, bytes, offset, acting_block_length, acting_version, decoded, body_length);
         expect(e == CodecError::None, where + ": decode failed: " + std::string(to_string(e)));
-        expect(offset + body_length == bytes.size(),
-               where + ": decoded " + std::to_string(offset + body_length) + " bytes of " + std::to_string(bytes.size()));
+        expect(offset + body_length == bytes.size(), where + ": decoded " + std::to_string(offset + body_length) +
+                                                         " bytes of " + std::to_string(bytes.size()));
         expect(encoded_length == bytes.size(), where + ": encodedLength differs from the byte count");
         const auto fields = doc.find("fields");
         expect(fields != doc.end() && fields->is_object(), where + ": no fields object");

@@ -66,8 +66,8 @@ auto member(const Json& obj, std::string_view key, std::string_view owner, std::
     return &*it;
 }
 
-auto check_object(const Json& obj, std::span<const std::string_view> keys, std::string_view owner,
-                  std::string& error) -> bool {
+auto check_object(const Json& obj, std::span<const std::string_view> keys, std::string_view owner, std::string& error)
+    -> bool {
     if (!obj.is_object()) {
         error.assign(owner);
         error += ": expected a JSON object";
@@ -88,8 +88,8 @@ auto check_object(const Json& obj, std::span<const std::string_view> keys, std::
     return true;
 }
 
-auto get_text(const Json& obj, std::string_view key, std::string_view owner, std::string_view& out,
-              std::string& error) -> bool {
+auto get_text(const Json& obj, std::string_view key, std::string_view owner, std::string_view& out, std::string& error)
+    -> bool {
     const Json* v = member(obj, key, owner, error);
     if (v == nullptr) {
         return false;
@@ -101,8 +101,8 @@ auto get_text(const Json& obj, std::string_view key, std::string_view owner, std
     return true;
 }
 
-auto get_hex(const Json& obj, std::string_view key, std::string_view owner, std::string_view& out,
-             std::string& error) -> bool {
+auto get_hex(const Json& obj, std::string_view key, std::string_view owner, std::string_view& out, std::string& error)
+    -> bool {
     const Json* v = member(obj, key, owner, error);
     if (v == nullptr) {
         return false;

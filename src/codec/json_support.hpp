@@ -137,8 +137,8 @@ auto fail(std::string_view owner, std::string_view key, std::string_view what, s
 
 /// Reads a required primitive field.
 template <typename T>
-[[nodiscard]] auto get_value(const Json& obj, std::string_view key, std::string_view owner, T& out,
-                             std::string& error) -> bool {
+[[nodiscard]] auto get_value(const Json& obj, std::string_view key, std::string_view owner, T& out, std::string& error)
+    -> bool {
     const Json* v = member(obj, key, owner, error);
     if (v == nullptr) {
         return false;

@@ -39,8 +39,8 @@ auto message_to_json(std::span<const std::uint8_t> bytes) -> Expected<Json> {
     static_cast<void>(read_message_header(bytes.data(), 0, bytes.size(), h));
     Json fields;
     std::size_t decoded = 0;
-    const CodecError e = body_to_json(*outcome.type, bytes, MESSAGE_HEADER_LENGTH, h.block_length, h.version, fields,
-                                      decoded);
+    const CodecError e =
+        body_to_json(*outcome.type, bytes, MESSAGE_HEADER_LENGTH, h.block_length, h.version, fields, decoded);
     if (e != CodecError::None) {
         return make_error(ErrorCode::ParseError, std::string("decode failed: ") + std::string(to_string(e)));
     }

@@ -40,20 +40,34 @@ enum class CodecError : std::uint8_t {
 /// Name of a codec error, e.g. "VarDataPastEnd".
 [[nodiscard]] constexpr auto to_string(CodecError e) noexcept -> std::string_view {
     switch (e) {
-    case CodecError::None: return "None";
-    case CodecError::ShortHeader: return "ShortHeader";
-    case CodecError::WrongSchema: return "WrongSchema";
-    case CodecError::WrongTemplate: return "WrongTemplate";
-    case CodecError::UnsupportedVersion: return "UnsupportedVersion";
-    case CodecError::BlockTooShort: return "BlockTooShort";
-    case CodecError::BlockPastEnd: return "BlockPastEnd";
-    case CodecError::GroupHeaderPastEnd: return "GroupHeaderPastEnd";
-    case CodecError::GroupBlockLength: return "GroupBlockLength";
-    case CodecError::GroupPastEnd: return "GroupPastEnd";
-    case CodecError::GroupCountTooLarge: return "GroupCountTooLarge";
-    case CodecError::GroupOverrun: return "GroupOverrun";
-    case CodecError::VarDataPastEnd: return "VarDataPastEnd";
-    case CodecError::VarDataTooLong: return "VarDataTooLong";
+    case CodecError::None:
+        return "None";
+    case CodecError::ShortHeader:
+        return "ShortHeader";
+    case CodecError::WrongSchema:
+        return "WrongSchema";
+    case CodecError::WrongTemplate:
+        return "WrongTemplate";
+    case CodecError::UnsupportedVersion:
+        return "UnsupportedVersion";
+    case CodecError::BlockTooShort:
+        return "BlockTooShort";
+    case CodecError::BlockPastEnd:
+        return "BlockPastEnd";
+    case CodecError::GroupHeaderPastEnd:
+        return "GroupHeaderPastEnd";
+    case CodecError::GroupBlockLength:
+        return "GroupBlockLength";
+    case CodecError::GroupPastEnd:
+        return "GroupPastEnd";
+    case CodecError::GroupCountTooLarge:
+        return "GroupCountTooLarge";
+    case CodecError::GroupOverrun:
+        return "GroupOverrun";
+    case CodecError::VarDataPastEnd:
+        return "VarDataPastEnd";
+    case CodecError::VarDataTooLong:
+        return "VarDataTooLong";
     }
     return "Unknown";
 }
@@ -247,8 +261,8 @@ public:
     auto wrap_for_decode(const void* buffer, std::size_t offset, std::size_t acting_block_length,
                          std::size_t acting_version, std::size_t length) noexcept -> Derived& {
         // Decoding never writes; the cast only lets one flyweight type serve both directions.
-        reset(const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(buffer)), offset, length,
-              acting_block_length, acting_version);
+        reset(const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(buffer)), offset, length, acting_block_length,
+              acting_version);
         if (buffer == nullptr) {
             fail_wrap(CodecError::BlockPastEnd);
         } else if (acting_block_length < Derived::SBE_BLOCK_LENGTH) {
@@ -264,8 +278,7 @@ public:
 
     /// Reads and checks the message header at `offset` (schema, template, version <= ours), then
     /// wraps the body with the header's block length. frame_length() then includes the header.
-    auto wrap_for_decode_with_header(const void* buffer, std::size_t offset, std::size_t length) noexcept
-        -> Derived& {
+    auto wrap_for_decode_with_header(const void* buffer, std::size_t offset, std::size_t length) noexcept -> Derived& {
         MessageHeaderFields h;
         CodecError e = CodecError::None;
         if (!read_message_header(buffer, offset, length, h)) {

@@ -140,7 +140,8 @@ TEST(Enums, KnownUnknownNamesAndRawValues) {
     EXPECT_EQ(d, control::ClockDomain::REALTIME_SYNCED);
     EXPECT_FALSE(from_string("realtime_synced", d));
     static_assert(static_cast<std::int8_t>(service::Format::NULL_VALUE) == std::numeric_limits<std::int8_t>::min());
-    static_assert(static_cast<std::int32_t>(control::ResponseCode::NULL_VALUE) == std::numeric_limits<std::int32_t>::min());
+    static_assert(static_cast<std::int32_t>(control::ResponseCode::NULL_VALUE) ==
+                  std::numeric_limits<std::int32_t>::min());
 
     std::array<std::uint8_t, 64> buf{};
     driver::ShmAttachRequest req;
@@ -155,7 +156,8 @@ TEST(Enums, KnownUnknownNamesAndRawValues) {
 }
 
 TEST(Merge, SignedOptionalsUseTheTypeMinimumAsNull) {
-    static_assert(merge::SequenceMergeMapAnnounce::Rules::offset_null_value() == std::numeric_limits<std::int32_t>::min());
+    static_assert(merge::SequenceMergeMapAnnounce::Rules::offset_null_value() ==
+                  std::numeric_limits<std::int32_t>::min());
     static_assert(merge::TimestampMergeMapAnnounce::Rules::offset_ns_null_value() ==
                   std::numeric_limits<std::int64_t>::min());
     std::array<std::uint8_t, 128> buf{};
@@ -223,20 +225,20 @@ TEST(Wrap, LargerActingBlockLengthIsHonoured) {
     // bytes skipped, groups and var data found after the acting block.
     Bytes b;
     put_header(b, 35 + 6, 1, 900);
-    put_le<std::uint32_t>(b, 10000);                 // streamId
-    put_le<std::uint32_t>(b, 7);                     // producerId
-    put_le<std::uint64_t>(b, 3);                     // epoch
-    put_le<std::uint64_t>(b, 99);                    // announceTimestampNs
-    b.push_back(1);                                  // announceClockDomain
-    put_le<std::uint32_t>(b, 1);                     // layoutVersion
-    put_le<std::uint32_t>(b, 1024);                  // headerNslots
-    put_le<std::uint16_t>(b, 256);                   // headerSlotBytes
+    put_le<std::uint32_t>(b, 10000);                         // streamId
+    put_le<std::uint32_t>(b, 7);                             // producerId
+    put_le<std::uint64_t>(b, 3);                             // epoch
+    put_le<std::uint64_t>(b, 99);                            // announceTimestampNs
+    b.push_back(1);                                          // announceClockDomain
+    put_le<std::uint32_t>(b, 1);                             // layoutVersion
+    put_le<std::uint32_t>(b, 1024);                          // headerNslots
+    put_le<std::uint16_t>(b, 256);                           // headerSlotBytes
     b.insert(b.end(), {0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA}); // unknown extension
-    put_le<std::uint16_t>(b, 10 + 2);                // group blockLength: 2 extra bytes
+    put_le<std::uint16_t>(b, 10 + 2);                        // group blockLength: 2 extra bytes
     put_le<std::uint16_t>(b, 1);
-    put_le<std::uint16_t>(b, 1);                     // poolId
-    put_le<std::uint32_t>(b, 64);                    // poolNslots
-    put_le<std::uint32_t>(b, 4096);                  // strideBytes
+    put_le<std::uint16_t>(b, 1);    // poolId
+    put_le<std::uint32_t>(b, 64);   // poolNslots
+    put_le<std::uint32_t>(b, 4096); // strideBytes
     b.insert(b.end(), {0xBB, 0xBB});
     put_text(b, "pool-uri");
     put_text(b, "header-uri");
@@ -327,7 +329,11 @@ TEST(Groups, NestedGroupsRoundTrip) {
         auto& e = results.next().clear().stream_id(10000 + i).max_dims(8);
         auto& pools = e.payload_pools_count(i * 2);
         for (std::uint16_t p = 0; p < i * 2; ++p) {
-            pools.next().pool_id(static_cast<std::uint16_t>(p + 1)).pool_nslots(64).stride_bytes(4096).put_region_uri("uri");
+            pools.next()
+                .pool_id(static_cast<std::uint16_t>(p + 1))
+                .pool_nslots(64)
+                .stride_bytes(4096)
+                .put_region_uri("uri");
         }
         auto& tags = e.tags_count(i + 1);
         for (std::uint32_t t = 0; t <= i; ++t) {
@@ -438,8 +444,8 @@ TEST(Tags, EncodeAsSection3) {
     r.put_response_channel("aeron:ipc").put_data_source_name("");
     ASSERT_TRUE(r.ok());
     // Section 3's example bytes at message offset 40.
-    const Bytes group{0x00, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00, 0x00, 0x63, 0x61, 0x6D,
-                      0x03, 0x00, 0x00, 0x00, 0x72, 0x67, 0x62};
+    const Bytes group{0x00, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00, 0x00, 0x63,
+                      0x61, 0x6D, 0x03, 0x00, 0x00, 0x00, 0x72, 0x67, 0x62};
     EXPECT_EQ(Bytes(buf.begin() + 40, buf.begin() + 40 + static_cast<std::ptrdiff_t>(group.size())), group);
     EXPECT_EQ(Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.frame_length())), tags_request(0));
 }

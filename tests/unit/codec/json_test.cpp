@@ -30,11 +30,11 @@ TEST(Json, DecodeFollowsTheConventions) {
     EXPECT_EQ((*doc)["message"], "ShmAttachRequest");
     EXPECT_EQ((*doc)["encodedLength"], req.frame_length());
     const Json& f = (*doc)["fields"];
-    EXPECT_EQ(f["correlationId"], "-5");      // i64 as a decimal string
-    EXPECT_EQ(f["streamId"], 10000);          // u32 as a number
-    EXPECT_EQ(f["role"], "CONSUMER");         // enum by name
-    EXPECT_EQ(f["publishMode"], nullptr);     // optional u8 enum at 255
-    EXPECT_EQ(f["requireHugepages"], 77);     // unknown enum value as its number
+    EXPECT_EQ(f["correlationId"], "-5");  // i64 as a decimal string
+    EXPECT_EQ(f["streamId"], 10000);      // u32 as a number
+    EXPECT_EQ(f["role"], "CONSUMER");     // enum by name
+    EXPECT_EQ(f["publishMode"], nullptr); // optional u8 enum at 255
+    EXPECT_EQ(f["requireHugepages"], 77); // unknown enum value as its number
     EXPECT_EQ(f["desiredNodeId"], nullptr);
     std::vector<std::string> keys;
     for (const auto& item : f.items()) {
@@ -77,7 +77,7 @@ TEST(Json, EncodeReportsBadInput) {
     EXPECT_EQ(d.seq(), 3U); // numbers are accepted for u64 too
 
     const char* bad[] = {
-        R"({"epoch": "2", "seq": 3, "timestampNs": null, "metaVersion": null, "traceId": 0})",            // missing
+        R"({"epoch": "2", "seq": 3, "timestampNs": null, "metaVersion": null, "traceId": 0})", // missing
         R"({"streamId": 1, "epoch": "2", "seq": 3, "timestampNs": null, "metaVersion": null, "traceId": 0, "x": 1})",
         R"({"streamId": -1, "epoch": "2", "seq": 3, "timestampNs": null, "metaVersion": null, "traceId": 0})",
         R"({"streamId": 4294967296, "epoch": "2", "seq": 3, "timestampNs": null, "metaVersion": null, "traceId": 0})",

@@ -17,7 +17,7 @@ using samples::SampleKind;
 using samples::SampleSpec;
 
 constexpr SampleSpec SPECS[] = {
-    {SampleKind::Typical, 1}, {SampleKind::Typical, 2}, {SampleKind::Typical, 77},
+    {SampleKind::Typical, 1}, {SampleKind::Typical, 2},  {SampleKind::Typical, 77},
     {SampleKind::Nulls, 1},   {SampleKind::Extremes, 1}, {SampleKind::Extremes, 5},
 };
 
@@ -95,7 +95,8 @@ TEST_P(RoundTrip, EveryTruncationIsRejectedWithoutReadingPastTheEnd) {
             const std::unique_ptr<std::uint8_t[]> copy(new std::uint8_t[n == 0 ? 1 : n]);
             std::memcpy(copy.get(), bytes.data(), n);
             std::size_t body = 0;
-            EXPECT_NE(validate(type, copy.get(), n, body), CodecError::None) << "accepted " << n << " of " << bytes.size();
+            EXPECT_NE(validate(type, copy.get(), n, body), CodecError::None)
+                << "accepted " << n << " of " << bytes.size();
             EXPECT_FALSE(samples::verify_sample(type, spec, copy.get(), n));
             if (!type.headerless) {
                 std::size_t ignored = 0;
