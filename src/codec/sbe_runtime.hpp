@@ -220,7 +220,7 @@ public:
     auto wrap_for_encode(void* buffer, std::size_t offset, std::size_t length) noexcept -> Derived& {
         reset(static_cast<std::uint8_t*>(buffer), offset, length, Derived::SBE_BLOCK_LENGTH,
               Derived::SBE_SCHEMA_VERSION);
-        if (buffer == nullptr || detail::remaining(offset, length) < Derived::SBE_BLOCK_LENGTH) {
+        if (buffer == nullptr || offset > length || detail::remaining(offset, length) < Derived::SBE_BLOCK_LENGTH) {
             fail_wrap(CodecError::BlockPastEnd);
             return self();
         }
@@ -267,7 +267,7 @@ public:
             fail_wrap(CodecError::BlockPastEnd);
         } else if (acting_block_length < Derived::SBE_BLOCK_LENGTH) {
             fail_wrap(CodecError::BlockTooShort);
-        } else if (detail::remaining(offset, length) < acting_block_length) {
+        } else if (offset > length || detail::remaining(offset, length) < acting_block_length) {
             fail_wrap(CodecError::BlockPastEnd);
         } else {
             m_block = m_buffer + offset;

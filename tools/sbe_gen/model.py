@@ -250,7 +250,10 @@ class _Parser:
         self.types: dict = {}
 
     def parse(self) -> Schema:
-        root = ET.parse(self.path).getroot()
+        try:
+            root = ET.parse(self.path).getroot()
+        except (ET.ParseError, OSError) as exc:
+            raise SchemaError(f"{self.path}: {exc}") from exc
         if _local(root.tag) != "messageSchema":
             raise SchemaError(f"{self.path}: root element is not messageSchema")
         if root.get("byteOrder", "littleEndian") != "littleEndian":
