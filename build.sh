@@ -52,7 +52,7 @@ fuzz_replay() {
     if [ ! -f fuzz/CMakeLists.txt ]; then
         return 0
     fi
-    configure_build fuzz
+    configure_build fuzz --target fuzz_all
     log "fuzz corpus replay under ASan+UBSan (clang 14, libFuzzer)"
     local failed=0
     for target in build/fuzz/fuzz/fuzz_*; do
