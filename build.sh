@@ -68,8 +68,8 @@ fuzz_replay() {
         # New inputs found while mutating go to a scratch dir (libFuzzer writes to the first dir).
         local scratch="build/fuzz/scratch-$name"
         rm -rf "$scratch" && mkdir -p "$scratch"
-        if "$target" -runs=0 "$corpus" >"build/fuzz/$name.log" 2>&1 &&
-           "$target" -max_total_time=3 -seed=1 -max_len=4096 "$scratch" "$corpus" >>"build/fuzz/$name.log" 2>&1; then
+        if "$target" -runs=0 -artifact_prefix="build/fuzz/$name-" "$corpus" >"build/fuzz/$name.log" 2>&1 &&
+           "$target" -max_total_time=3 -seed=1 -max_len=4096 -artifact_prefix="build/fuzz/$name-" "$scratch" "$corpus" >>"build/fuzz/$name.log" 2>&1; then
             echo "fuzz replay ok: $name ($(find "$corpus" -type f | wc -l) seeds + 3 s of mutation)"
         else
             echo "fuzz replay FAILED: $name"

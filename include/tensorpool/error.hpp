@@ -28,17 +28,28 @@ enum class ErrorCode {
 /// Human-readable name of an error code, e.g. "InvalidConfig".
 [[nodiscard]] constexpr auto to_string(ErrorCode code) noexcept -> std::string_view {
     switch (code) {
-    case ErrorCode::InvalidArgument: return "InvalidArgument";
-    case ErrorCode::InvalidConfig: return "InvalidConfig";
-    case ErrorCode::ParseError: return "ParseError";
-    case ErrorCode::NotFound: return "NotFound";
-    case ErrorCode::PermissionDenied: return "PermissionDenied";
-    case ErrorCode::IoError: return "IoError";
-    case ErrorCode::Timeout: return "Timeout";
-    case ErrorCode::Unsupported: return "Unsupported";
-    case ErrorCode::Rejected: return "Rejected";
-    case ErrorCode::State: return "State";
-    case ErrorCode::Internal: return "Internal";
+    case ErrorCode::InvalidArgument:
+        return "InvalidArgument";
+    case ErrorCode::InvalidConfig:
+        return "InvalidConfig";
+    case ErrorCode::ParseError:
+        return "ParseError";
+    case ErrorCode::NotFound:
+        return "NotFound";
+    case ErrorCode::PermissionDenied:
+        return "PermissionDenied";
+    case ErrorCode::IoError:
+        return "IoError";
+    case ErrorCode::Timeout:
+        return "Timeout";
+    case ErrorCode::Unsupported:
+        return "Unsupported";
+    case ErrorCode::Rejected:
+        return "Rejected";
+    case ErrorCode::State:
+        return "State";
+    case ErrorCode::Internal:
+        return "Internal";
     }
     return "Unknown";
 }
@@ -51,9 +62,7 @@ struct Error {
     std::string message;
 
     /// An error without errno.
-    [[nodiscard]] static auto make(ErrorCode c, std::string msg) -> Error {
-        return Error{c, 0, std::move(msg)};
-    }
+    [[nodiscard]] static auto make(ErrorCode c, std::string msg) -> Error { return Error{c, 0, std::move(msg)}; }
     /// An error from the current errno, with the system's text appended to the message.
     [[nodiscard]] static auto from_errno(ErrorCode c, std::string msg, int err = errno) -> Error;
 
@@ -80,7 +89,7 @@ class [[nodiscard]] Expected {
 public:
     Expected(T value) : m_storage(std::in_place_index<0>, std::move(value)) {} // NOLINT(google-explicit-constructor)
     Expected(Unexpected u) : m_storage(std::in_place_index<1>, std::move(u.error)) {} // NOLINT
-    Expected(Error e) : m_storage(std::in_place_index<1>, std::move(e)) {} // NOLINT
+    Expected(Error e) : m_storage(std::in_place_index<1>, std::move(e)) {}            // NOLINT
 
     [[nodiscard]] auto has_value() const noexcept -> bool { return m_storage.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
@@ -107,7 +116,7 @@ class [[nodiscard]] Expected<void> {
 public:
     Expected() = default;
     Expected(Unexpected u) : m_error(std::move(u.error)), m_ok(false) {} // NOLINT
-    Expected(Error e) : m_error(std::move(e)), m_ok(false) {}             // NOLINT
+    Expected(Error e) : m_error(std::move(e)), m_ok(false) {}            // NOLINT
 
     [[nodiscard]] auto has_value() const noexcept -> bool { return m_ok; }
     explicit operator bool() const noexcept { return m_ok; }
@@ -124,17 +133,17 @@ private:
 /// Propagate an Expected's error: `TP_TRY(x, make_thing());` declares x as the value.
 #define TP_TRY_CONCAT_INNER(a, b) a##b
 #define TP_TRY_CONCAT(a, b) TP_TRY_CONCAT_INNER(a, b)
-#define TP_TRY(var, expr)                                                                          \
-    auto TP_TRY_CONCAT(tp_try_, __LINE__) = (expr);                                                \
-    if (!TP_TRY_CONCAT(tp_try_, __LINE__)) {                                                       \
-        return ::tp::Unexpected{std::move(TP_TRY_CONCAT(tp_try_, __LINE__)).error()};              \
-    }                                                                                              \
+#define TP_TRY(var, expr)                                                                                              \
+    auto TP_TRY_CONCAT(tp_try_, __LINE__) = (expr);                                                                    \
+    if (!TP_TRY_CONCAT(tp_try_, __LINE__)) {                                                                           \
+        return ::tp::Unexpected{std::move(TP_TRY_CONCAT(tp_try_, __LINE__)).error()};                                  \
+    }                                                                                                                  \
     auto var = std::move(TP_TRY_CONCAT(tp_try_, __LINE__)).value()
 /// Propagate the error of an Expected<void>.
-#define TP_TRY_VOID(expr)                                                                          \
-    do {                                                                                           \
-        auto tp_try_v_ = (expr);                                                                   \
-        if (!tp_try_v_) {                                                                          \
-            return ::tp::Unexpected{std::move(tp_try_v_).error()};                                 \
-        }                                                                                          \
+#define TP_TRY_VOID(expr)                                                                                              \
+    do {                                                                                                               \
+        auto tp_try_v_ = (expr);                                                                                       \
+        if (!tp_try_v_) {                                                                                              \
+            return ::tp::Unexpected{std::move(tp_try_v_).error()};                                                     \
+        }                                                                                                              \
     } while (false)

@@ -7,18 +7,30 @@ namespace tp::client {
 
 auto to_string(AnnounceVerdict v) noexcept -> const char* {
     switch (v) {
-    case AnnounceVerdict::Accept: return "accept";
-    case AnnounceVerdict::WrongStream: return "wrong stream";
-    case AnnounceVerdict::BadHeaderSlotBytes: return "headerSlotBytes != 256";
-    case AnnounceVerdict::NoPools: return "no pools";
-    case AnnounceVerdict::BadNslots: return "bad nslots";
-    case AnnounceVerdict::BadStride: return "bad stride";
-    case AnnounceVerdict::BadLayoutVersion: return "layoutVersion != 1";
-    case AnnounceVerdict::ZeroTimestamp: return "timestamp 0";
-    case AnnounceVerdict::UnknownClockDomain: return "unknown clock domain";
-    case AnnounceVerdict::StaleEpoch: return "epoch below highest seen";
-    case AnnounceVerdict::NotFresh: return "older than the freshness window";
-    case AnnounceVerdict::BeforeJoin: return "before join time";
+    case AnnounceVerdict::Accept:
+        return "accept";
+    case AnnounceVerdict::WrongStream:
+        return "wrong stream";
+    case AnnounceVerdict::BadHeaderSlotBytes:
+        return "headerSlotBytes != 256";
+    case AnnounceVerdict::NoPools:
+        return "no pools";
+    case AnnounceVerdict::BadNslots:
+        return "bad nslots";
+    case AnnounceVerdict::BadStride:
+        return "bad stride";
+    case AnnounceVerdict::BadLayoutVersion:
+        return "layoutVersion != 1";
+    case AnnounceVerdict::ZeroTimestamp:
+        return "timestamp 0";
+    case AnnounceVerdict::UnknownClockDomain:
+        return "unknown clock domain";
+    case AnnounceVerdict::StaleEpoch:
+        return "epoch below highest seen";
+    case AnnounceVerdict::NotFresh:
+        return "older than the freshness window";
+    case AnnounceVerdict::BeforeJoin:
+        return "before join time";
     }
     return "?";
 }

@@ -15,14 +15,14 @@ enum class AnnounceVerdict {
     WrongStream,
     BadHeaderSlotBytes,
     NoPools,
-    BadNslots,        ///< header_nslots not a power of two, or a pool's nslots differs
-    BadStride,        ///< a stride is not a power-of-two multiple of 64 (D-17)
+    BadNslots, ///< header_nslots not a power of two, or a pool's nslots differs
+    BadStride, ///< a stride is not a power-of-two multiple of 64 (D-17)
     BadLayoutVersion,
     ZeroTimestamp,
     UnknownClockDomain,
-    StaleEpoch,       ///< below the highest epoch seen
-    NotFresh,         ///< older than the freshness window
-    BeforeJoin,       ///< MONOTONIC timestamp before the subscription's join time
+    StaleEpoch, ///< below the highest epoch seen
+    NotFresh,   ///< older than the freshness window
+    BeforeJoin, ///< MONOTONIC timestamp before the subscription's join time
 };
 
 [[nodiscard]] auto to_string(AnnounceVerdict v) noexcept -> const char*;

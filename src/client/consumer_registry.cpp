@@ -192,8 +192,8 @@ auto ConsumerRegistry::progress_policy() const -> std::optional<ProgressPolicy> 
         if (!e.hello.supports_progress) {
             continue;
         }
-        const std::uint64_t interval = e.hello.progress_interval_us ? *e.hello.progress_interval_us * 1000ULL
-                                                                    : PROGRESS_MIN_INTERVAL_NS;
+        const std::uint64_t interval =
+            e.hello.progress_interval_us ? *e.hello.progress_interval_us * 1000ULL : PROGRESS_MIN_INTERVAL_NS;
         const std::uint64_t bytes = e.hello.progress_bytes_delta ? *e.hello.progress_bytes_delta : PROGRESS_MIN_BYTES;
         const std::uint32_t major = e.hello.progress_major_delta_units.value_or(0);
         if (!policy) {

@@ -21,9 +21,9 @@ namespace tp::client {
 struct PerConsumerSettings {
     common::IdRange descriptor_range{31000, 31999};
     common::IdRange control_range{32000, 32999};
-    bool allow_udp{false};             ///< producer.per_consumer_allow_udp
-    bool always_decline{false};        ///< bridge receivers and rate limiters (D-26)
-    std::string payload_fallback_uri;  ///< sent in ConsumerConfig when it is an aeron: or bridge:// URI
+    bool allow_udp{false};                       ///< producer.per_consumer_allow_udp
+    bool always_decline{false};                  ///< bridge receivers and rate limiters (D-26)
+    std::string payload_fallback_uri;            ///< sent in ConsumerConfig when it is an aeron: or bridge:// URI
     std::uint64_t liveness_ns{5'000'000'000ULL}; ///< D-27: 5 x the 1 s hello interval
 };
 
@@ -38,10 +38,10 @@ struct ProgressPolicy {
 struct ConsumerEntry {
     std::uint32_t consumer_id{0};
     std::uint64_t last_seen_ns{0};
-    control::ConsumerHello hello;                  ///< the latest hello
-    bool awaiting_config{false};                   ///< a changed request waits for its first ConsumerConfig
-    bool fresh{false};                             ///< next hello counts as changed (new epoch)
-    std::optional<control::ConsumerConfig> grant;  ///< this producer's answer to the current request
+    control::ConsumerHello hello;                   ///< the latest hello
+    bool awaiting_config{false};                    ///< a changed request waits for its first ConsumerConfig
+    bool fresh{false};                              ///< next hello counts as changed (new epoch)
+    std::optional<control::ConsumerConfig> grant;   ///< this producer's answer to the current request
     std::optional<control::ConsumerConfig> applied; ///< the first full ConsumerConfig after the change
 };
 

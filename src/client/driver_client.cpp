@@ -9,31 +9,43 @@ namespace tp::client {
 
 auto to_string(DriverClientState s) noexcept -> const char* {
     switch (s) {
-    case DriverClientState::Unattached: return "Unattached";
-    case DriverClientState::Attaching: return "Attaching";
-    case DriverClientState::Attached: return "Attached";
-    case DriverClientState::Detaching: return "Detaching";
-    case DriverClientState::Backoff: return "Backoff";
-    case DriverClientState::Closed: return "Closed";
+    case DriverClientState::Unattached:
+        return "Unattached";
+    case DriverClientState::Attaching:
+        return "Attaching";
+    case DriverClientState::Attached:
+        return "Attached";
+    case DriverClientState::Detaching:
+        return "Detaching";
+    case DriverClientState::Backoff:
+        return "Backoff";
+    case DriverClientState::Closed:
+        return "Closed";
     }
     return "?";
 }
 
 auto to_string(LeaseLoss l) noexcept -> const char* {
     switch (l) {
-    case LeaseLoss::Revoked: return "revoked";
-    case LeaseLoss::Expired: return "expired";
-    case LeaseLoss::Detached: return "detached";
-    case LeaseLoss::DriverShutdown: return "driver shutdown";
-    case LeaseLoss::DriverSilent: return "driver silent";
-    case LeaseLoss::EpochChanged: return "epoch changed";
-    case LeaseLoss::KeepaliveFailed: return "keepalive failed";
+    case LeaseLoss::Revoked:
+        return "revoked";
+    case LeaseLoss::Expired:
+        return "expired";
+    case LeaseLoss::Detached:
+        return "detached";
+    case LeaseLoss::DriverShutdown:
+        return "driver shutdown";
+    case LeaseLoss::DriverSilent:
+        return "driver silent";
+    case LeaseLoss::EpochChanged:
+        return "epoch changed";
+    case LeaseLoss::KeepaliveFailed:
+        return "keepalive failed";
     }
     return "?";
 }
 
-DriverClient::DriverClient(const DriverClientConfig& config, DriverClientProxy& proxy,
-                           DriverClientListener& listener)
+DriverClient::DriverClient(const DriverClientConfig& config, DriverClientProxy& proxy, DriverClientListener& listener)
     : m_config(config), m_proxy(proxy), m_listener(listener),
       m_rng(config.seed != 0 ? config.seed : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       m_client_id(config.client_id), m_client_id_configured(config.client_id != 0),

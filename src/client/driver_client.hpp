@@ -41,10 +41,10 @@ struct DriverClientConfig {
     std::optional<std::uint32_t> desired_node_id;
     std::uint64_t keepalive_interval_ns{1'000'000'000ULL};
     std::uint64_t attach_timeout_ns{5'000'000'000ULL};
-    std::uint64_t retry_backoff_ns{1'000'000'000ULL};     ///< first retry delay
+    std::uint64_t retry_backoff_ns{1'000'000'000ULL};      ///< first retry delay
     std::uint64_t max_retry_backoff_ns{10'000'000'000ULL}; ///< cap of the doubling delay
     std::uint64_t announce_period_ns{1'000'000'000ULL};    ///< must equal the driver's
-    std::uint64_t seed{0};                                  ///< 0 = from std::random_device
+    std::uint64_t seed{0};                                 ///< 0 = from std::random_device
 };
 
 /// What the client sends. Implementations return false when the message could not be sent.

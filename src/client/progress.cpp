@@ -61,8 +61,8 @@ void ProgressTracker::reset(std::uint32_t stream_id, std::uint64_t epoch) noexce
     m_last_bytes = 0;
 }
 
-auto ProgressTracker::check(std::uint32_t stream_id, std::uint64_t epoch, std::uint64_t seq,
-                            std::uint64_t bytes_filled, std::uint64_t values_len) noexcept -> Verdict {
+auto ProgressTracker::check(std::uint32_t stream_id, std::uint64_t epoch, std::uint64_t seq, std::uint64_t bytes_filled,
+                            std::uint64_t values_len) noexcept -> Verdict {
     Verdict v = Verdict::Accept;
     if (stream_id != m_stream_id) {
         v = Verdict::WrongStream;

@@ -32,11 +32,16 @@ inline constexpr std::size_t MAX_ERROR_MESSAGE_BYTES = 1024; // Driver §4.2
 
 [[nodiscard]] constexpr auto to_string(ResponseCode c) noexcept -> const char* {
     switch (c) {
-    case ResponseCode::Ok: return "OK";
-    case ResponseCode::Unsupported: return "UNSUPPORTED";
-    case ResponseCode::InvalidParams: return "INVALID_PARAMS";
-    case ResponseCode::Rejected: return "REJECTED";
-    case ResponseCode::InternalError: return "INTERNAL_ERROR";
+    case ResponseCode::Ok:
+        return "OK";
+    case ResponseCode::Unsupported:
+        return "UNSUPPORTED";
+    case ResponseCode::InvalidParams:
+        return "INVALID_PARAMS";
+    case ResponseCode::Rejected:
+        return "REJECTED";
+    case ResponseCode::InternalError:
+        return "INTERNAL_ERROR";
     }
     return "UNKNOWN";
 }

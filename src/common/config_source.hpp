@@ -32,9 +32,7 @@ struct IdRange {
     [[nodiscard]] auto contains(std::uint32_t v) const noexcept -> bool { return v >= first && v <= last; }
     [[nodiscard]] auto overlaps(const IdRange& o) const noexcept -> bool { return first <= o.last && o.first <= last; }
     [[nodiscard]] auto size() const noexcept -> std::uint64_t { return std::uint64_t{last} - first + 1; }
-    [[nodiscard]] auto to_string() const -> std::string {
-        return std::to_string(first) + "-" + std::to_string(last);
-    }
+    [[nodiscard]] auto to_string() const -> std::string { return std::to_string(first) + "-" + std::to_string(last); }
     friend auto operator==(const IdRange&, const IdRange&) -> bool = default;
 };
 

@@ -64,14 +64,22 @@ inline void tsan_full_barrier() noexcept {
 #endif
 }
 /// Release fence: orders earlier stores before later stores (seqlock writer, D-10).
-inline void fence_release() noexcept { tsan_full_barrier(); }
+inline void fence_release() noexcept {
+    tsan_full_barrier();
+}
 /// Acquire fence: orders earlier loads before later loads (seqlock reader, D-10).
-inline void fence_acquire() noexcept { tsan_full_barrier(); }
+inline void fence_acquire() noexcept {
+    tsan_full_barrier();
+}
 #else
 /// Release fence: orders earlier stores before later stores (seqlock writer, D-10).
-inline void fence_release() noexcept { std::atomic_thread_fence(std::memory_order_release); }
+inline void fence_release() noexcept {
+    std::atomic_thread_fence(std::memory_order_release);
+}
 /// Acquire fence: orders earlier loads before later loads (seqlock reader, D-10).
-inline void fence_acquire() noexcept { std::atomic_thread_fence(std::memory_order_acquire); }
+inline void fence_acquire() noexcept {
+    std::atomic_thread_fence(std::memory_order_acquire);
+}
 #endif
 
 /// CPU pause hint for spin loops.

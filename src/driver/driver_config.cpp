@@ -85,20 +85,47 @@ auto load_streams(const ConfigSource& src, DriverConfig& cfg) -> Expected<void> 
 
 auto driver_known_keys() -> const std::set<std::string>& {
     static const std::set<std::string> keys = {
-        "driver.instance_id", "driver.aeron_dir", "driver.transport", "driver.transport_dir",
-        "driver.control_channel", "driver.control_stream_id", "driver.announce_channel",
-        "driver.announce_stream_id", "driver.qos_channel", "driver.qos_stream_id", "driver.stream_id_range",
-        "driver.descriptor_stream_id_range", "driver.control_stream_id_range",
-        "shm.base_dir", "shm.namespace", "shm.require_hugepages", "shm.page_size_bytes", "shm.permissions_mode",
+        "driver.instance_id",
+        "driver.aeron_dir",
+        "driver.transport",
+        "driver.transport_dir",
+        "driver.control_channel",
+        "driver.control_stream_id",
+        "driver.announce_channel",
+        "driver.announce_stream_id",
+        "driver.qos_channel",
+        "driver.qos_stream_id",
+        "driver.stream_id_range",
+        "driver.descriptor_stream_id_range",
+        "driver.control_stream_id_range",
+        "shm.base_dir",
+        "shm.namespace",
+        "shm.require_hugepages",
+        "shm.page_size_bytes",
+        "shm.permissions_mode",
         "shm.allowed_base_dirs",
-        "policies.allow_dynamic_streams", "policies.default_profile", "policies.announce_period_ms",
-        "policies.lease_keepalive_interval_ms", "policies.lease_expiry_grace_intervals", "policies.prefault_shm",
-        "policies.mlock_shm", "policies.epoch_gc_enabled", "policies.epoch_gc_keep", "policies.epoch_gc_min_age_ns",
-        "policies.epoch_gc_on_startup", "policies.shutdown_timeout_ms", "policies.shutdown_token",
-        "policies.reuse_existing_shm", "policies.cleanup_shm_on_exit", "policies.node_id_reuse_cooldown_ms",
-        "profiles.*.header_nslots", "profiles.*.header_slot_bytes", "profiles.*.payload_pools[].pool_id",
+        "policies.allow_dynamic_streams",
+        "policies.default_profile",
+        "policies.announce_period_ms",
+        "policies.lease_keepalive_interval_ms",
+        "policies.lease_expiry_grace_intervals",
+        "policies.prefault_shm",
+        "policies.mlock_shm",
+        "policies.epoch_gc_enabled",
+        "policies.epoch_gc_keep",
+        "policies.epoch_gc_min_age_ns",
+        "policies.epoch_gc_on_startup",
+        "policies.shutdown_timeout_ms",
+        "policies.shutdown_token",
+        "policies.reuse_existing_shm",
+        "policies.cleanup_shm_on_exit",
+        "policies.node_id_reuse_cooldown_ms",
+        "profiles.*.header_nslots",
+        "profiles.*.header_slot_bytes",
+        "profiles.*.payload_pools[].pool_id",
         "profiles.*.payload_pools[].stride_bytes",
-        "streams.*.stream_id", "streams.*.profile",
+        "streams.*.stream_id",
+        "streams.*.profile",
     };
     return keys;
 }
@@ -214,9 +241,8 @@ auto DriverConfig::defaults() -> DriverConfig {
     cfg.driver.announce_channel = cfg.driver.control_channel;
     cfg.driver.announce_stream_id = cfg.driver.control_stream_id;
     char resolved[PATH_MAX];
-    cfg.shm.allowed_base_dirs.emplace_back(::realpath(cfg.shm.base_dir.c_str(), resolved) != nullptr
-                                               ? std::string(resolved)
-                                               : cfg.shm.base_dir);
+    cfg.shm.allowed_base_dirs.emplace_back(
+        ::realpath(cfg.shm.base_dir.c_str(), resolved) != nullptr ? std::string(resolved) : cfg.shm.base_dir);
     cfg.profiles.push_back(ProfileConfig{"default", 1024, 256, {{1, 65536}, {2, 1048576}}});
     cfg.policies.default_profile = "default";
     cfg.streams.push_back(StreamConfig{"default", 10000, "default"});
@@ -265,7 +291,8 @@ auto DriverConfig::validate() const -> Expected<void> {
     for (const auto& p : profiles) {
         const std::string base = "profiles." + p.name;
         if (!common::is_power_of_two(p.header_nslots)) {
-            return cfg_error(base + ".header_nslots", std::to_string(p.header_nslots) + " is not a power of two (D-18)");
+            return cfg_error(base + ".header_nslots",
+                             std::to_string(p.header_nslots) + " is not a power of two (D-18)");
         }
         if (p.header_slot_bytes != 256) {
             return cfg_error(base + ".header_slot_bytes", "must be 256, the only legal value");

@@ -5,8 +5,8 @@
 // out (DriverProxy). Production implementations sit on the shm and transport layers; tests use
 // fakes.
 
-#include "driver/driver_config.hpp"
 #include "codec/driver_messages.hpp"
+#include "driver/driver_config.hpp"
 #include "tensorpool/error.hpp"
 
 #include <cstdint>

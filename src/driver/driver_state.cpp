@@ -18,15 +18,16 @@ auto truncate_message(std::string msg) -> std::string {
     return msg;
 }
 
-auto valid_role(std::uint8_t r) -> bool { return r == 1 || r == 2; }
+auto valid_role(std::uint8_t r) -> bool {
+    return r == 1 || r == 2;
+}
 
 } // namespace
 
 DriverState::DriverState(const DriverConfig& config, RegionProvisioner& provisioner, DriverProxy& proxy,
                          const common::Clock& clock, std::uint64_t lease_id_seed)
     : m_config(config), m_provisioner(provisioner), m_proxy(proxy), m_clock(clock),
-      m_node_ids(std::uint64_t{config.policies.node_id_reuse_cooldown_ms} * NS_PER_MS),
-      m_next_lease_id(lease_id_seed),
+      m_node_ids(std::uint64_t{config.policies.node_id_reuse_cooldown_ms} * NS_PER_MS), m_next_lease_id(lease_id_seed),
       m_lease_duration_ns(std::uint64_t{config.policies.lease_keepalive_interval_ms} *
                           config.policies.lease_expiry_grace_intervals * NS_PER_MS),
       m_announce_period_ns(std::uint64_t{config.policies.announce_period_ms} * NS_PER_MS) {
@@ -85,8 +86,7 @@ void DriverState::remember_response(std::uint32_t client_id, const AttachRespons
     }
 }
 
-auto DriverState::find_remembered(std::uint32_t client_id, std::int64_t correlation_id) const
-    -> const AttachResponse* {
+auto DriverState::find_remembered(std::uint32_t client_id, std::int64_t correlation_id) const -> const AttachResponse* {
     for (auto it = m_recent_responses.rbegin(); it != m_recent_responses.rend(); ++it) {
         if (it->client_id == client_id && it->response.correlation_id == correlation_id) {
             return &it->response;
@@ -244,8 +244,8 @@ auto DriverState::handle_attach(const AttachRequest& req, std::uint64_t now) -> 
     const auto role = static_cast<Role>(req.role);
     if (role == Role::Producer && stream->producer_lease) {
         // Driver §5: exclusive producer.
-        return reject(rsp, ResponseCode::Rejected, "producer already attached to stream " +
-                                                       std::to_string(stream->stream_id));
+        return reject(rsp, ResponseCode::Rejected,
+                      "producer already attached to stream " + std::to_string(stream->stream_id));
     }
     std::optional<std::uint32_t> node_id;
     if (req.desired_node_id) {

@@ -6,10 +6,10 @@
 // the on_* handlers with decoded requests and do_work() once per duty cycle. Time comes from the
 // injected clock, read once per call.
 
+#include "codec/driver_messages.hpp"
 #include "common/clock.hpp"
 #include "driver/driver_config.hpp"
 #include "driver/driver_ports.hpp"
-#include "codec/driver_messages.hpp"
 #include "driver/node_id_allocator.hpp"
 
 #include <array>
@@ -59,8 +59,8 @@ struct StreamState {
     const ProfileConfig* profile{nullptr};
     bool dynamic{false};
     bool hugepages{false};
-    std::uint64_t epoch{0};          ///< 0 = never provisioned
-    bool provisioned{false};         ///< regions of `epoch` exist
+    std::uint64_t epoch{0};  ///< 0 = never provisioned
+    bool provisioned{false}; ///< regions of `epoch` exist
     StreamLayout layout;
     std::optional<std::uint64_t> producer_lease;
     std::uint32_t producer_client_id{0};

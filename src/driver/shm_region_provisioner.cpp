@@ -129,8 +129,8 @@ void ShmRegionProvisioner::collect_epochs(std::uint32_t stream_id, std::uint64_t
     }
     // D-42: keep the current epoch plus the newest keep - 1 older ones (with no current epoch,
     // at start-up, the newest keep).
-    const std::size_t keep_older = current_epoch == 0 ? m_config.policies.epoch_gc_keep
-                                                       : m_config.policies.epoch_gc_keep - 1;
+    const std::size_t keep_older =
+        current_epoch == 0 ? m_config.policies.epoch_gc_keep : m_config.policies.epoch_gc_keep - 1;
     if (older.size() <= keep_older) {
         return;
     }

@@ -34,7 +34,9 @@ TempDir::TempDir(const std::string& prefix, const std::string& parent) {
     m_path = buf.data();
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+TempDir::TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)) {
+    other.m_path.clear();
+}
 
 TempDir::~TempDir() {
     if (!m_path.empty()) {
@@ -216,10 +218,12 @@ auto ChildProcess::wait(std::chrono::milliseconds timeout) -> ExitStatus {
     }
 }
 
-auto ChildProcess::output() const -> std::string { return m_log_path.empty() ? std::string{} : read_file(m_log_path); }
+auto ChildProcess::output() const -> std::string {
+    return m_log_path.empty() ? std::string{} : read_file(m_log_path);
+}
 
-auto wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
-                std::chrono::microseconds poll) -> bool {
+auto wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout, std::chrono::microseconds poll)
+    -> bool {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
         if (pred()) {

@@ -61,8 +61,8 @@ public:
         -> ChildProcess;
     /// Starts an executable with arguments and extra environment ("KEY=VALUE"); output to log_path.
     [[nodiscard]] static auto spawn(const std::string& exe, const std::vector<std::string>& args,
-                                    const std::string& log_path = "",
-                                    const std::vector<std::string>& extra_env = {}) -> ChildProcess;
+                                    const std::string& log_path = "", const std::vector<std::string>& extra_env = {})
+        -> ChildProcess;
 
     [[nodiscard]] auto pid() const -> pid_t { return m_pid; }
     [[nodiscard]] auto running() -> bool;

@@ -37,7 +37,11 @@ TEST(AnnounceFilter, EachRuleD23) {
         {"stream", [](PoolAnnounce& a) { a.stream_id = 1; }, AnnounceVerdict::WrongStream},
         {"slot bytes", [](PoolAnnounce& a) { a.header_slot_bytes = 128; }, AnnounceVerdict::BadHeaderSlotBytes},
         {"no pools", [](PoolAnnounce& a) { a.pools.clear(); }, AnnounceVerdict::NoPools},
-        {"nslots pow2 D-18", [](PoolAnnounce& a) { a.header_nslots = 48; a.pools[0].pool_nslots = 48; },
+        {"nslots pow2 D-18",
+         [](PoolAnnounce& a) {
+             a.header_nslots = 48;
+             a.pools[0].pool_nslots = 48;
+         },
          AnnounceVerdict::BadNslots},
         {"pool nslots", [](PoolAnnounce& a) { a.pools[0].pool_nslots = 32; }, AnnounceVerdict::BadNslots},
         {"stride D-17", [](PoolAnnounce& a) { a.pools[0].stride_bytes = 192; }, AnnounceVerdict::BadStride},

@@ -184,8 +184,8 @@ TEST_F(DriverClientTest, RevokeOfOwnLeaseReattachesWithSameNodeIdD39D40) {
     tp::driver::LeaseRevoked other{0, 999, 10000, 1, Role::Producer, tp::driver::RevokeReason::Expired, ""};
     c.on_lease_revoked(other, S);
     EXPECT_EQ(c.state(), DriverClientState::Attached) << "another lease's revoke is ignored";
-    tp::driver::LeaseRevoked mine{0, *r.lease_id, 10000, c.client_id(), Role::Producer,
-                                  tp::driver::RevokeReason::Expired, ""};
+    tp::driver::LeaseRevoked mine{
+        0, *r.lease_id, 10000, c.client_id(), Role::Producer, tp::driver::RevokeReason::Expired, ""};
     c.on_lease_revoked(mine, S);
     ASSERT_EQ(listener.lost.size(), 1U);
     EXPECT_EQ(listener.lost[0], LeaseLoss::Expired);

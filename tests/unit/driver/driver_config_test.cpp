@@ -100,7 +100,8 @@ TEST(DriverConfig, RejectsBadStridesD17) {
     for (const char* stride : {"96", "32", "0", "1000"}) {
         auto msg = error_of(std::string(R"(
 [profiles.cam]
-payload_pools = [ { pool_id = 1, stride_bytes = )") + stride + R"( } ]
+payload_pools = [ { pool_id = 1, stride_bytes = )") +
+                            stride + R"( } ]
 [streams.a]
 stream_id = 10000
 profile = "cam"
@@ -123,7 +124,8 @@ payload_pools = [ { pool_id = 0, stride_bytes = 4096 } ]
 [streams.a]
 stream_id = 10000
 profile = "cam"
-)").find("pool_id"),
+)")
+                  .find("pool_id"),
               std::string::npos);
     EXPECT_NE(error_of(R"(
 [profiles.cam]
@@ -131,7 +133,8 @@ payload_pools = [ { pool_id = 1, stride_bytes = 4096 }, { pool_id = 1, stride_by
 [streams.a]
 stream_id = 10000
 profile = "cam"
-)").find("duplicate pool id"),
+)")
+                  .find("duplicate pool id"),
               std::string::npos);
 }
 
@@ -231,8 +234,8 @@ TEST(DriverConfig, SpecExampleConfigsLoad) {
     if (!fs::is_directory(dir)) {
         GTEST_SKIP() << "spec example configs not present at " << dir;
     }
-    for (const char* name : {"driver_camera_example.toml", "driver_integration_example.toml",
-                             "driver_interop_example.toml"}) {
+    for (const char* name :
+         {"driver_camera_example.toml", "driver_integration_example.toml", "driver_interop_example.toml"}) {
         auto cfg = DriverConfig::load_file(dir + "/" + name, env_of({}));
         // The camera example enables dynamic streams without a range: Driver §11 requires failing fast.
         if (std::string(name) == "driver_camera_example.toml") {

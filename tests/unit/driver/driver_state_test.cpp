@@ -28,8 +28,8 @@ public:
         l.stream_id = stream_id;
         l.epoch = epoch;
         l.header_nslots = profile.header_nslots;
-        const std::string dir = "/dev/shm/tensorpool-u/default/" + std::to_string(stream_id) + "/" +
-                                std::to_string(epoch) + "/";
+        const std::string dir =
+            "/dev/shm/tensorpool-u/default/" + std::to_string(stream_id) + "/" + std::to_string(epoch) + "/";
         const std::string suffix = hugepages ? "|require_hugepages=true" : "";
         l.header_region_uri = "shm:file?path=" + dir + "header.ring" + suffix;
         for (const auto& p : profile.payload_pools) {
@@ -303,11 +303,11 @@ TEST_F(DriverStateTest, KeepaliveExtendsAndExpiryRevokesThenBumpsD38D31) {
     // Revoked strictly before the epoch-bumped announce (Driver §4.9, D-31).
     auto kinds = proxy.kinds();
     auto r_at = kinds.find('R');
-    auto bumped = std::find_if(proxy.events.begin() + static_cast<std::ptrdiff_t>(r_at), proxy.events.end(),
-                               [&](const Event& e) {
-                                   const auto* a = std::get_if<PoolAnnounce>(&e);
-                                   return a != nullptr && a->layout.epoch > epoch;
-                               });
+    auto bumped =
+        std::find_if(proxy.events.begin() + static_cast<std::ptrdiff_t>(r_at), proxy.events.end(), [&](const Event& e) {
+            const auto* a = std::get_if<PoolAnnounce>(&e);
+            return a != nullptr && a->layout.epoch > epoch;
+        });
     ASSERT_NE(bumped, proxy.events.end());
     EXPECT_EQ(std::get<PoolAnnounce>(*bumped).producer_id, 0U);
     EXPECT_EQ(state->leases().size(), 1U);

@@ -102,7 +102,9 @@ TEST_F(ProvisionerTest, RemoveStreamDeletesEverything) {
     EXPECT_FALSE(fs::exists(prov->layout().stream_dir(20000)));
 }
 
-TEST_F(ProvisionerTest, TmpfsIsNotHugetlbfs) { EXPECT_FALSE(prov->base_is_hugetlbfs()); }
+TEST_F(ProvisionerTest, TmpfsIsNotHugetlbfs) {
+    EXPECT_FALSE(prov->base_is_hugetlbfs());
+}
 
 TEST(ProvisionerConfig, RefusesBadBaseDir) {
     auto config = DriverConfig::defaults();
