@@ -203,12 +203,15 @@ void IpcPublication::write_padding(std::int64_t position, std::int64_t length) n
     store_release(stamp_word(frame), make_stamp(position, m_key, FRAME_PAD));
 }
 
-void IpcPublication::begin_frame(std::uint8_t* frame, std::int64_t position, std::size_t frame_length) noexcept {
+void IpcPublication::write_header(std::uint8_t* frame, std::size_t frame_length) const noexcept {
     *field<std::uint32_t>(frame, FRAME_LENGTH_OFFSET) = static_cast<std::uint32_t>(frame_length);
     *field<std::uint32_t>(frame, FRAME_FLAGS_OFFSET) = 0;
     *field<std::int32_t>(frame, FRAME_SESSION_ID_OFFSET) = session_id();
     *field<std::int32_t>(frame, FRAME_STREAM_ID_OFFSET) = stream_id();
     *field<std::int64_t>(frame, FRAME_RESERVED_OFFSET) = 0;
+}
+
+void IpcPublication::mark_pending(std::uint8_t* frame, std::int64_t position) const noexcept {
     // SYNC POINT(ipc_frame_pending): release publishes the header (length above all) to an
     // unblocker's acquire of the stamp, so an abandoned claim can be padded with its own length.
     store_release(stamp_word(frame), make_stamp(position, m_key, FRAME_PENDING));
@@ -226,7 +229,10 @@ auto IpcPublication::offer(std::span<const std::uint8_t> message) noexcept -> st
         return rc;
     }
     std::uint8_t* frame = m_ring + (position & m_mask);
-    begin_frame(frame, position, frame_length);
+    write_header(frame, frame_length);
+    if (message.size() >= PENDING_STAMP_THRESHOLD) {
+        mark_pending(frame, position);
+    }
     if (!message.empty()) {
         std::memcpy(frame + FRAME_HEADER_LENGTH, message.data(), message.size());
     }
@@ -251,7 +257,8 @@ auto IpcPublication::try_claim(std::size_t length, BufferClaim& buffer_claim) no
         return rc;
     }
     std::uint8_t* frame = m_ring + (position & m_mask);
-    begin_frame(frame, position, frame_length);
+    write_header(frame, frame_length);
+    mark_pending(frame, position); // a claim may be held a while: its length must be findable
     buffer_claim.activate(&CLAIM_OPS, this, frame, frame + FRAME_HEADER_LENGTH, length);
     m_last_end = position + aligned;
     return m_last_end;

@@ -37,14 +37,21 @@ public:
 
 private:
     static constexpr std::int64_t LIMIT_UNKNOWN = std::numeric_limits<std::int64_t>::min();
+    /// offer() stamps PENDING before copying messages of at least this size. Smaller ones are
+    /// copied in nanoseconds; a publisher dying inside that window leaves an unstamped claim, which
+    /// subscribers skip in 32-byte SKIP units (ipc_unblocker.hpp). Saves a store that a caught-up
+    /// reader would otherwise see first, costing an extra cache-line transfer per message.
+    static constexpr std::size_t PENDING_STAMP_THRESHOLD = 1024;
 
     /// Claims `aligned` bytes (plus ring-end padding); sets `position` to the frame's start.
     /// Returns 0 or a negative offer code.
     auto claim(std::int64_t aligned, std::int64_t& position) noexcept -> std::int64_t;
     /// Recomputes the limit from the subscriber slots; 0, NOT_CONNECTED or BACK_PRESSURED.
     auto refresh_limit(std::int64_t required_end) noexcept -> std::int64_t;
-    /// Writes the header fields and the PENDING stamp of a frame at `position`.
-    void begin_frame(std::uint8_t* frame, std::int64_t position, std::size_t frame_length) noexcept;
+    /// Writes the header fields of a claimed frame (not the stamp).
+    void write_header(std::uint8_t* frame, std::size_t frame_length) const noexcept;
+    /// Stamps a claimed frame PENDING: readers wait, an unblocker can pad it with its length.
+    void mark_pending(std::uint8_t* frame, std::int64_t position) const noexcept;
     void write_padding(std::int64_t position, std::int64_t length) noexcept;
 
     static auto commit_claim(BufferClaim& claim) noexcept -> bool;

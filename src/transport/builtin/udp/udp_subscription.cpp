@@ -25,8 +25,7 @@ auto UdpSubscription::create(std::shared_ptr<ContextCore> core, const ChannelUri
     if (socket.get() < 0) {
         return make_errno_error(ErrorCode::IoError, "cannot create UDP socket for '" + channel + "'");
     }
-    const int one = 1;
-    (void)::setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    // No SO_REUSEADDR: for UDP it would let a second socket bind the port and take its datagrams.
     TP_TRY_VOID(apply_buffer_sizes(socket.get(), uri));
     if (::bind(socket.get(), address.get(), address.length) != 0) {
         if (errno == EADDRINUSE) {
