@@ -212,7 +212,8 @@ private:
 /// stream; each has its own session id and its messages keep their order.
 ///
 /// Thread-safety: offer() and try_claim() are called by one thread at a time (no internal
-/// locking); is_connected(), counters() and the accessors may be called from any thread.
+/// locking); is_connected(), counters() and the accessors may be called from any thread. Commit
+/// or abort every claim before destroying the publication.
 class Publication {
 public:
     Publication(const Publication&) = delete;
@@ -342,9 +343,11 @@ struct TransportConfig {
 /// The entry point: owns the backend and creates publications and subscriptions.
 ///
 /// Thread-safety: add_publication / add_subscription may be called from any thread. do_work() is
-/// called by one thread at a time (only in invoker mode). Publications and subscriptions stay
-/// usable if the context is destroyed first, but are no longer kept alive by its duty cycle.
-/// A forked child must create its own context; objects inherited across fork are unusable.
+/// called by one thread at a time (only in invoker mode). Publications and subscriptions share the
+/// context's state: they stay usable if the context object is destroyed first, and the conductor
+/// thread runs until the last of them is closed (in invoker mode their heartbeats stop with the
+/// context). A forked child must create its own context; objects inherited across fork are
+/// unusable.
 class TransportContext {
 public:
     class Impl;

@@ -21,6 +21,7 @@ void ContextCore::start_thread() {
     if (m_thread.joinable()) {
         return;
     }
+    // SYNC POINT(conductor_stop): release before the thread starts (thread creation orders it too).
     m_running.store(true, std::memory_order_release);
     m_thread = std::thread([this] { run(); });
 }

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -154,6 +155,8 @@ TEST(TransportStressThreads, PublishersSubscribersAndChurnOnOneLog) {
         }
         EXPECT_EQ(subs[static_cast<std::size_t>(s)]->counters().rejoins, 0U);
     }
+    std::printf("sent %llu messages from %d publishers, %llu subscriber churn rounds\n",
+                static_cast<unsigned long long>(total_sent), PUBLISHERS, static_cast<unsigned long long>(churn_rounds));
     EXPECT_EQ(churn_errors, 0U);
     EXPECT_GT(churn_rounds, 0U);
 }

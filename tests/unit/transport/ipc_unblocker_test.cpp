@@ -91,6 +91,15 @@ TEST_F(Unblocker, PendingFrameWithCorruptLengthIsSkippedUnitByUnit) {
     EXPECT_EQ(state(p + 32), FRAME_SKIP);
 }
 
+TEST_F(Unblocker, OverwrittenPositionIsNeverTouched) {
+    const std::int64_t p = 4096;
+    const std::int64_t later = p + CAPACITY; // the same index, one lap on: a live frame
+    length(later) = 64;
+    stamp(later) = make_stamp(later, KEY, FRAME_DATA);
+    EXPECT_FALSE(unblock(m_view, p, later + 64));
+    EXPECT_EQ(state(later), FRAME_DATA);
+}
+
 TEST(Stamp, OldLapsAndPayloadNeverMatch) {
     const std::int64_t p = 10 * 65536 + 96;
     EXPECT_EQ(stamp_state(make_stamp(p, KEY, FRAME_DATA), p, KEY), FRAME_DATA);

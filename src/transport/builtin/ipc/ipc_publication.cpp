@@ -41,6 +41,7 @@ auto session_in_use(const IpcLog& log, std::int32_t session_id, std::int64_t now
         std::uint8_t* slot = log.pub_slot(i);
         // SYNC POINT(ipc_pub_join): acquire pairs with the publisher's release of ACTIVE.
         const auto owner = load_acquire(field<std::uint64_t>(slot, PUB_OWNER_OFFSET));
+        // Relaxed: the session id and heartbeat are published by the acquire of the owner word.
         if (slot_state(owner) == SLOT_ACTIVE &&
             load_relaxed(field<std::int32_t>(slot, PUB_SESSION_ID_OFFSET)) == session_id &&
             is_fresh(load_relaxed(field<std::int64_t>(slot, PUB_HEARTBEAT_OFFSET)), now, timeout)) {
@@ -84,6 +85,7 @@ auto IpcPublication::create(std::shared_ptr<ContextCore> core, const ChannelUri&
     std::uint8_t* slot = log.pub_slot(slot_index);
     // The slot lock makes this process the only writer of the slot; the fields are published by
     // the release of the owner word below.
+    // Relaxed: the slot lock makes this process the slot's only writer.
     const std::uint64_t generation = slot_generation(load_relaxed(field<std::uint64_t>(slot, PUB_OWNER_OFFSET))) + 1;
     store_relaxed(field<std::int32_t>(slot, PUB_SESSION_ID_OFFSET), session_id);
     store_relaxed(field<std::int32_t>(slot, PUB_PID_OFFSET), static_cast<std::int32_t>(::getpid()));
@@ -112,7 +114,7 @@ IpcPublication::IpcPublication(std::shared_ptr<ContextCore> core, IpcLog log, st
       m_sub_timeout_ns(m_core->config().subscriber_liveness_timeout.count()),
       m_heartbeat_interval_ns(std::clamp<std::int64_t>(m_core->config().publisher_liveness_timeout.count() / 8,
                                                        1'000'000, 100'000'000)) {
-    m_last_end = load_relaxed(m_tail);
+    m_last_end = load_relaxed(m_tail); // relaxed: a starting value for the image end position
 }
 
 IpcPublication::~IpcPublication() {
@@ -141,6 +143,7 @@ auto IpcPublication::refresh_limit(std::int64_t required_end) noexcept -> std::i
     // SYNC POINT(ipc_sub_changes): acquire pairs with the release increment by a joining or
     // leaving subscriber; the scan below then sees that subscriber's slot.
     m_seen_sub_changes = load_acquire(m_sub_changes);
+    // Relaxed: a fast "nobody there"; a subscriber joining this instant is seen on the next call.
     if (load_relaxed(m_log.active_subs(0)) == 0 && load_relaxed(m_log.active_subs(1)) == 0) {
         m_limit = LIMIT_UNKNOWN;
         m_not_connected.add(1);

@@ -35,6 +35,7 @@ auto IpcSubscription::create(std::shared_ptr<ContextCore> core, const ChannelUri
     std::uint8_t* slot = log.sub_slot(slot_index);
     // The slot lock makes this process the only writer of the slot; the fields are published by
     // the release of the owner word below.
+    // Relaxed: the slot lock makes this process the slot's only writer.
     const std::uint64_t generation = slot_generation(load_relaxed(field<std::uint64_t>(slot, SUB_OWNER_OFFSET))) + 1;
     // SYNC POINT(ipc_tail_claim): acquire pairs with the publishers' CAS on the tail; the join
     // position is at or above every position a publisher's cached limit was computed from.
@@ -73,7 +74,8 @@ IpcSubscription::IpcSubscription(std::shared_ptr<ContextCore> core, IpcLog log, 
 
 IpcSubscription::~IpcSubscription() {
     std::uint64_t* owner = field<std::uint64_t>(m_slot, SUB_OWNER_OFFSET);
-    // SYNC POINT(ipc_sub_join): release of FREE; publishers stop counting this slot.
+    // SYNC POINT(ipc_sub_join): release of FREE; publishers stop counting this slot. The relaxed
+    // load reads this process's own earlier store (the slot lock makes it the only writer).
     store_release(owner, make_owner(slot_generation(load_relaxed(owner)), SLOT_FREE));
     fetch_and_acq_rel(m_log.active_subs(m_slot_index / 64U), ~(std::uint64_t{1} << (m_slot_index % 64U)));
     // SYNC POINT(ipc_sub_changes): release; publishers rescan (and may find nobody left).
@@ -145,7 +147,11 @@ void IpcSubscription::on_tick(std::int64_t now_ns) {
     // Publishers stop counting a subscriber whose heartbeat is older than the liveness timeout and
     // may then overwrite what it has not read. After a stall of 3/4 of that timeout, restart at
     // the end rather than read frames that may be overwritten.
+    // SYNC POINT(ipc_tail_claim): acquire of the tail in the second test. A subscriber lapped
+    // although counted live (a heartbeat that went stale unnoticed) finds its frames gone.
     if (now_ns - m_last_heartbeat_ns > m_rejoin_threshold_ns) {
+        rejoin();
+    } else if (load_acquire(m_log.tail()) - m_position > m_capacity) [[unlikely]] {
         rejoin();
     }
     // Relaxed: a liveness time, compared against a timeout; nothing is published through it.

@@ -11,6 +11,9 @@ using concurrent::compare_exchange_acq_rel;
 using concurrent::load_acquire;
 
 auto unblock(const RingView& view, std::int64_t position, std::int64_t tail) noexcept -> bool {
+    if (tail - position > view.capacity) {
+        return false; // `position` was overwritten by a later lap: nothing here is ours to touch
+    }
     const std::int64_t mask = view.capacity - 1;
     std::uint8_t* frame = view.ring + (position & mask);
     auto* stamp = field<std::uint64_t>(frame, FRAME_STAMP_OFFSET);

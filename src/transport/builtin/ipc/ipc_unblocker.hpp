@@ -22,6 +22,7 @@ struct RingView {
 ///   the value found, up to the next stamped frame or the tail. Every unit's stamp is a function of
 ///   its position, so concurrent unblockers write identical values.
 ///
+/// Does nothing when `position` is more than a ring length behind `tail` (already overwritten).
 /// Returns true when this call changed something. Safe to run concurrently from any number of
 /// processes; a frame committed meanwhile is left alone.
 auto unblock(const RingView& view, std::int64_t position, std::int64_t tail) noexcept -> bool;

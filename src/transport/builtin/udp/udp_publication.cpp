@@ -92,6 +92,7 @@ auto UdpPublication::offer(std::span<const std::uint8_t> message) noexcept -> st
         return PUBLICATION_ERROR;
     }
     std::uint8_t header[DATAGRAM_HEADER_LENGTH];
+    // Relaxed: this thread is the only writer of the sequence and position.
     const DatagramHeader h{DATAGRAM_DATA, session_id(), stream_id(), m_next_sequence.load(std::memory_order_relaxed),
                            m_position.load(std::memory_order_relaxed) + position_delta(message.size())};
     encode_header(header, h);
@@ -116,12 +117,13 @@ auto UdpPublication::try_claim(std::size_t length, BufferClaim& claim) noexcept 
     }
     std::uint8_t* frame = m_claim_buffer.data();
     claim.activate(&CLAIM_OPS, this, frame, frame + DATAGRAM_HEADER_LENGTH, length);
-    return m_position.load(std::memory_order_relaxed) + position_delta(length);
+    return m_position.load(std::memory_order_relaxed) + position_delta(length); // relaxed: only writer
 }
 
 auto UdpPublication::commit_claim(BufferClaim& claim) noexcept -> bool {
     auto* self = static_cast<UdpPublication*>(claim.context());
     const std::size_t length = claim.buffer().size();
+    // Relaxed: the claiming thread is the only writer of the sequence and position.
     const DatagramHeader h{DATAGRAM_DATA, self->session_id(), self->stream_id(),
                            self->m_next_sequence.load(std::memory_order_relaxed),
                            self->m_position.load(std::memory_order_relaxed) + position_delta(length)};
@@ -151,6 +153,8 @@ void UdpPublication::abort_claim(BufferClaim& /*claim*/) noexcept {
 }
 
 auto UdpPublication::on_conductor_tick(std::int64_t now_ns) noexcept -> int {
+    // Relaxed: times and counters reported as they are; a heartbeat carrying a slightly stale
+    // sequence is ignored by receivers (it is below what they already have).
     if (now_ns - m_last_send_ns.load(std::memory_order_relaxed) < m_heartbeat_interval_ns) {
         return 0;
     }
