@@ -31,14 +31,15 @@ public:
             return ipc::IpcSubscription::create(m_core, uri, std::move(channel), stream_id, std::move(on_available),
                                                 std::move(on_unavailable));
         }
-        return udp::UdpSubscription::create(m_core, uri, std::move(channel), stream_id, std::move(on_available),
-                                            std::move(on_unavailable));
+        return udp::UdpSubscription::create(m_core, m_udp_receivers, uri, std::move(channel), stream_id,
+                                            std::move(on_available), std::move(on_unavailable));
     }
 
     auto do_work() -> int override { return m_core->do_work(); }
 
 private:
     std::shared_ptr<ContextCore> m_core;
+    udp::UdpReceiverRegistry m_udp_receivers;
 };
 
 } // namespace

@@ -27,9 +27,9 @@ protected:
     auto config() const -> TransportConfig {
         TransportConfig c;
         c.directory = m_dir.path();
-        c.subscriber_liveness_timeout = 400ms;
-        c.publisher_liveness_timeout = 400ms;
-        c.unblock_timeout = 300ms;
+        c.subscriber_liveness_timeout = 1000ms;
+        c.publisher_liveness_timeout = 1000ms;
+        c.unblock_timeout = 500ms;
         return c;
     }
     auto make_context(TransportConfig c) -> TransportContext {
@@ -196,7 +196,7 @@ TEST_F(IpcTransport, InvokerModeKeepsImagesOnlyWhileDoWorkRuns) {
         (*sub)->poll(collector, 10);
         return (*sub)->image_count() == 1;
     }));
-    const auto until = deadline_in(1200ms);
+    const auto until = deadline_in(2500ms);
     while (std::chrono::steady_clock::now() < until) {
         ctx.do_work();
         (*sub)->poll(collector, 10);

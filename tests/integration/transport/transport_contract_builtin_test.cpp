@@ -12,9 +12,9 @@ struct BuiltinIpcBackend {
         TransportConfig c;
         c.kind = TransportKind::Builtin;
         c.directory = dir;
-        c.subscriber_liveness_timeout = std::chrono::milliseconds(400);
-        c.publisher_liveness_timeout = std::chrono::milliseconds(400);
-        c.unblock_timeout = std::chrono::milliseconds(300);
+        c.subscriber_liveness_timeout = std::chrono::milliseconds(1000);
+        c.publisher_liveness_timeout = std::chrono::milliseconds(1000);
+        c.unblock_timeout = std::chrono::milliseconds(500);
         return c;
     }
     static auto ipc_channel(const std::string& term_length) -> std::string {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace tp::transport::udp {
 
@@ -71,6 +72,16 @@ inline void encode_header(std::uint8_t* out, const DatagramHeader& h) noexcept {
         return length == DATAGRAM_HEADER_LENGTH;
     }
     return h.type == DATAGRAM_DATA;
+}
+
+/// The stream id of a datagram with a valid magic and version, else nullopt.
+[[nodiscard]] inline auto peek_stream_id(const std::uint8_t* in, std::size_t length) noexcept
+    -> std::optional<std::int32_t> {
+    if (length < DATAGRAM_HEADER_LENGTH || common::load_unaligned<std::uint32_t>(in + MAGIC_OFFSET) != DATAGRAM_MAGIC ||
+        in[VERSION_OFFSET] != DATAGRAM_VERSION) {
+        return std::nullopt;
+    }
+    return common::load_unaligned<std::int32_t>(in + STREAM_ID_OFFSET);
 }
 
 /// Frame length a message adds to the position (32-byte aligned, header included).

@@ -11,63 +11,33 @@
 
 namespace tp::transport::udp {
 
-auto UdpSubscription::create(std::shared_ptr<ContextCore> core, const ChannelUri& uri, std::string channel,
-                             std::int32_t stream_id, ImageHandler on_available, ImageHandler on_unavailable)
-    -> Expected<std::unique_ptr<Subscription>> {
+auto UdpSubscription::create(std::shared_ptr<ContextCore> core, UdpReceiverRegistry& registry, const ChannelUri& uri,
+                             std::string channel, std::int32_t stream_id, ImageHandler on_available,
+                             ImageHandler on_unavailable) -> Expected<std::unique_ptr<Subscription>> {
     if (uri.get("control") || uri.get("control-mode")) {
         return make_error(ErrorCode::Unsupported, "channel '" + channel +
                                                       "': control / control-mode (multi-destination) need the Aeron "
                                                       "backend; the built-in UDP transport is unicast");
     }
-    const Endpoint& endpoint = *uri.endpoint();
-    TP_TRY(address, resolve_endpoint(endpoint));
-    SocketFd socket(::socket(address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (socket.get() < 0) {
-        return make_errno_error(ErrorCode::IoError, "cannot create UDP socket for '" + channel + "'");
-    }
-    // No SO_REUSEADDR: for UDP it would let a second socket bind the port and take its datagrams.
-    TP_TRY_VOID(apply_buffer_sizes(socket.get(), uri));
-    if (::bind(socket.get(), address.get(), address.length) != 0) {
-        if (errno == EADDRINUSE) {
-            return make_errno_error(ErrorCode::IoError, "cannot bind '" + endpoint.to_string() +
-                                                            "': in use (the built-in UDP transport allows one "
-                                                            "subscription per endpoint)");
-        }
-        return make_errno_error(ErrorCode::IoError, "cannot bind UDP endpoint '" + endpoint.to_string() + "'");
-    }
-    SocketAddress bound;
-    bound.length = sizeof(bound.storage);
-    if (::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&bound.storage), &bound.length) != 0) {
-        return make_errno_error(ErrorCode::IoError, "getsockname failed for '" + endpoint.to_string() + "'");
-    }
-    std::uint16_t port = 0;
-    if (bound.family() == AF_INET) {
-        port = ntohs(reinterpret_cast<const sockaddr_in*>(&bound.storage)->sin_port);
-    } else if (bound.family() == AF_INET6) {
-        port = ntohs(reinterpret_cast<const sockaddr_in6*>(&bound.storage)->sin6_port);
-    }
-    Endpoint resolved = endpoint;
-    resolved.port = port;
-    std::string resolved_channel = uri.with_param("endpoint", resolved.to_string()).to_string();
     // Without an mtu the receive buffers take the largest datagram a publisher may send.
-    const std::size_t buffer_length = uri.mtu().value_or(MAX_MTU);
+    TP_TRY(receiver, registry.acquire(uri, uri.mtu().value_or(MAX_MTU)));
+    std::string resolved_channel = uri.with_param("endpoint", receiver->resolved_endpoint().to_string()).to_string();
     return std::unique_ptr<Subscription>(std::make_unique<UdpSubscription>(
-        std::move(core), std::move(socket), buffer_length, std::move(resolved_channel), std::move(channel), stream_id,
+        std::move(core), std::move(receiver), std::move(resolved_channel), std::move(channel), stream_id,
         std::move(on_available), std::move(on_unavailable)));
 }
 
-UdpSubscription::UdpSubscription(std::shared_ptr<ContextCore> core, SocketFd socket, std::size_t buffer_length,
+UdpSubscription::UdpSubscription(std::shared_ptr<ContextCore> core, std::shared_ptr<UdpReceiver> receiver,
                                  std::string resolved_channel, std::string channel, std::int32_t stream_id,
                                  ImageHandler on_available, ImageHandler on_unavailable)
-    : Subscription(std::move(channel), stream_id), m_core(std::move(core)), m_socket(std::move(socket)),
-      m_buffer_length(buffer_length), m_resolved_channel(std::move(resolved_channel)),
+    : Subscription(std::move(channel), stream_id), m_core(std::move(core)), m_receiver(std::move(receiver)),
+      m_resolved_channel(std::move(resolved_channel)),
       m_pub_timeout_ns(m_core->config().publisher_liveness_timeout.count()), m_on_available(std::move(on_available)),
-      m_on_unavailable(std::move(on_unavailable)), m_buffers(buffer_length * RECEIVE_BATCH) {
-    for (std::size_t i = 0; i < RECEIVE_BATCH; ++i) {
-        m_iovecs[i].iov_base = m_buffers.data() + i * m_buffer_length;
-        m_iovecs[i].iov_len = m_buffer_length;
-    }
+      m_on_unavailable(std::move(on_unavailable)), m_queue(QUEUE_BYTES) {
+    m_receiver->add_sink(this);
 }
+
+UdpSubscription::~UdpSubscription() { m_receiver->remove_sink(this); }
 
 auto UdpSubscription::poll(FragmentHandler handler, int fragment_limit) -> int {
     const std::int64_t now = coarse_now_ns();
@@ -76,30 +46,19 @@ auto UdpSubscription::poll(FragmentHandler handler, int fragment_limit) -> int {
         expire_sessions(now);
     }
     int delivered = 0;
+    const auto on_own = [&](const std::uint8_t* data, std::size_t length, bool truncated, const sockaddr* source) {
+        delivered += on_datagram(data, length, truncated, source, now, handler);
+    };
+    // Older datagrams first: those another subscription of the endpoint received for this one.
+    while (delivered < fragment_limit &&
+           m_queue.pop([&](const std::uint8_t* data, std::size_t length, const sockaddr* source) {
+               on_own(data, length, false, source);
+           })) {
+    }
     while (delivered < fragment_limit) {
-        const int batch = std::min(fragment_limit - delivered, RECEIVE_BATCH);
-        for (int i = 0; i < batch; ++i) {
-            msghdr& m = m_messages_hdr[static_cast<std::size_t>(i)].msg_hdr;
-            m = msghdr{};
-            m.msg_iov = &m_iovecs[static_cast<std::size_t>(i)];
-            m.msg_iovlen = 1;
-            m.msg_name = &m_sources[static_cast<std::size_t>(i)];
-            m.msg_namelen = sizeof(sockaddr_storage);
-        }
-        const int received = ::recvmmsg(m_socket.get(), m_messages_hdr.data(), static_cast<unsigned>(batch),
-                                        MSG_DONTWAIT, nullptr);
-        if (received <= 0) {
-            break;
-        }
-        for (int i = 0; i < received; ++i) {
-            const auto idx = static_cast<std::size_t>(i);
-            const mmsghdr& m = m_messages_hdr[idx];
-            delivered += on_datagram(static_cast<const std::uint8_t*>(m_iovecs[idx].iov_base), m.msg_len,
-                                     (m.msg_hdr.msg_flags & MSG_TRUNC) != 0,
-                                     reinterpret_cast<const sockaddr*>(&m_sources[idx]), now, handler);
-        }
-        if (received < batch) {
-            break;
+        const int want = std::min(fragment_limit - delivered, UdpReceiver::RECEIVE_BATCH);
+        if (m_receiver->receive(this, want, on_own) < want) {
+            break; // socket drained, or another thread is receiving (and queues ours)
         }
     }
     return delivered;
@@ -109,6 +68,7 @@ auto UdpSubscription::on_datagram(const std::uint8_t* data, std::size_t length, 
                                   const sockaddr* source, std::int64_t now_ns, FragmentHandler& handler) -> int {
     DatagramHeader header;
     if (truncated || !decode_header(data, length, header) || header.stream_id != stream_id()) {
+        // Too long, not ours, or for a stream no subscription of this endpoint takes.
         m_malformed.add(1);
         return 0;
     }

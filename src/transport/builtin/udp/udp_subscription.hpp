@@ -2,7 +2,7 @@
 #pragma once
 
 #include "transport/builtin/udp/udp_frame.hpp"
-#include "transport/builtin/udp/udp_socket.hpp"
+#include "transport/builtin/udp/udp_receiver.hpp"
 #include "transport/context_core.hpp"
 #include "transport/relaxed_counter.hpp"
 
@@ -12,26 +12,28 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include <sys/socket.h>
 
 namespace tp::transport::udp {
 
-/// A subscription on `aeron:udp?endpoint=host:port`: binds the endpoint (port 0 picks a free
-/// port, see resolved_channel()), receives batches with recvmmsg, and tracks each sending session:
-/// a sequence jump counts the skipped messages as gaps, an older sequence is dropped as
-/// out-of-order (per-session order is kept), a session silent for the publisher liveness timeout
-/// loses its image. One subscription per endpoint (the socket is not shared).
-class UdpSubscription final : public Subscription {
+/// A subscription on `aeron:udp?endpoint=host:port`. Subscriptions of one context on one endpoint
+/// share the bound socket (UdpReceiver); another process or context binding the same endpoint is
+/// refused. Tracks each sending session: a sequence jump counts the skipped messages as gaps, an
+/// older sequence is dropped as out-of-order (per-session order is kept), a session silent for
+/// the publisher liveness timeout loses its image.
+class UdpSubscription final : public Subscription, public DatagramSink {
 public:
-    static constexpr int RECEIVE_BATCH = 16;
     static constexpr int MAX_SESSIONS = 64;
+    /// Datagrams received by another subscription of the endpoint wait here for this one's poll.
+    static constexpr std::size_t QUEUE_BYTES = 1U << 20U;
 
-    /// Resolves and binds the endpoint.
-    [[nodiscard]] static auto create(std::shared_ptr<ContextCore> core, const ChannelUri& uri, std::string channel,
-                                     std::int32_t stream_id, ImageHandler on_available, ImageHandler on_unavailable)
+    /// Joins (or binds) the endpoint's receiver.
+    [[nodiscard]] static auto create(std::shared_ptr<ContextCore> core, UdpReceiverRegistry& registry,
+                                     const ChannelUri& uri, std::string channel, std::int32_t stream_id,
+                                     ImageHandler on_available, ImageHandler on_unavailable)
         -> Expected<std::unique_ptr<Subscription>>;
+    ~UdpSubscription() override;
 
     auto poll(FragmentHandler handler, int fragment_limit) -> int override;
     [[nodiscard]] auto is_connected() const noexcept -> bool override { return image_count() > 0; }
@@ -41,7 +43,13 @@ public:
     [[nodiscard]] auto counters() const noexcept -> SubscriptionCounters override;
     [[nodiscard]] auto resolved_channel() const -> std::string override { return m_resolved_channel; }
 
-    UdpSubscription(std::shared_ptr<ContextCore> core, SocketFd socket, std::size_t buffer_length,
+    [[nodiscard]] auto sink_stream_id() const noexcept -> std::int32_t override { return stream_id(); }
+    void enqueue(const std::uint8_t* data, std::size_t length, const sockaddr* source,
+                 socklen_t source_length) noexcept override {
+        (void)m_queue.push(data, length, source, source_length);
+    }
+
+    UdpSubscription(std::shared_ptr<ContextCore> core, std::shared_ptr<UdpReceiver> receiver,
                     std::string resolved_channel, std::string channel, std::int32_t stream_id,
                     ImageHandler on_available, ImageHandler on_unavailable);
 
@@ -64,17 +72,12 @@ private:
     void expire_sessions(std::int64_t now_ns);
 
     std::shared_ptr<ContextCore> m_core;
-    SocketFd m_socket;
-    std::size_t m_buffer_length;
+    std::shared_ptr<UdpReceiver> m_receiver;
     std::string m_resolved_channel;
     std::int64_t m_pub_timeout_ns;
     ImageHandler m_on_available;
     ImageHandler m_on_unavailable;
-
-    std::vector<std::uint8_t> m_buffers;
-    std::array<mmsghdr, RECEIVE_BATCH> m_messages_hdr{};
-    std::array<iovec, RECEIVE_BATCH> m_iovecs{};
-    std::array<sockaddr_storage, RECEIVE_BATCH> m_sources{};
+    DatagramQueue m_queue;
     std::array<Session, MAX_SESSIONS> m_sessions{};
     std::int64_t m_last_tick_ns{0};
 
