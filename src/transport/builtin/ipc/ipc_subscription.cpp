@@ -94,6 +94,10 @@ auto IpcSubscription::poll(FragmentHandler handler, int fragment_limit) -> int {
     const std::int64_t now = coarse_now_ns();
     if (now != m_last_tick_ns) [[unlikely]] {
         on_tick(now);
+    } else if (load_relaxed(m_log.pub_changes()) != m_seen_pub_changes) [[unlikely]] {
+        // Relaxed: a hint; scan_images acquires it. Checked every poll so a new publisher's
+        // image is usually announced before its first message.
+        scan_images(now);
     }
     std::int64_t position = m_position;
     int count = 0;
