@@ -108,7 +108,9 @@ auto map_shared() -> Shared* {
 auto load_acq(const std::uint64_t* p) -> std::uint64_t {
     return std::atomic_ref<std::uint64_t>(*const_cast<std::uint64_t*>(p)).load(std::memory_order_acquire);
 }
-void store_rel(std::uint64_t* p, std::uint64_t v) { std::atomic_ref<std::uint64_t>(*p).store(v, std::memory_order_release); }
+void store_rel(std::uint64_t* p, std::uint64_t v) {
+    std::atomic_ref<std::uint64_t>(*p).store(v, std::memory_order_release);
+}
 
 template <typename Fn>
 auto fork_child(Fn fn) -> pid_t {
@@ -428,8 +430,8 @@ auto main(int argc, char** argv) -> int {
     std::printf("%-34s %14.3e %12s %14.2f\n", "raw ring + locked claim", ring_locked, "-", ring_locked / ring_plain);
     std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 32 B", tp32.msgs_per_s, tp32.bytes_per_ns,
                 tp32.msgs_per_s / ring_plain);
-    std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 4 KiB (vs memcpy 64M)", tp4k.msgs_per_s,
-                tp4k.bytes_per_ns, tp4k.bytes_per_ns / copy_large);
+    std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 4 KiB (vs memcpy 64M)", tp4k.msgs_per_s, tp4k.bytes_per_ns,
+                tp4k.bytes_per_ns / copy_large);
     std::printf("%-34s %14s %12.2f %14s\n", "memcpy 4 KiB blocks (in cache)", "-", copy_small, "-");
     std::printf("%-34s %14s %12.2f %14s\n", "memcpy 64 MiB blocks", "-", copy_large, "1.00");
     std::printf("\nratios: round trip p50 / raw ping-pong p50; 32 B rate / raw ring rate; 4 KiB bandwidth / memcpy\n");

@@ -64,13 +64,20 @@ enum class OfferResult : std::int64_t {
 /// "Success", "NotConnected", "BackPressured", ...
 [[nodiscard]] constexpr auto to_string(OfferResult result) noexcept -> std::string_view {
     switch (result) {
-    case OfferResult::Success: return "Success";
-    case OfferResult::NotConnected: return "NotConnected";
-    case OfferResult::BackPressured: return "BackPressured";
-    case OfferResult::AdminAction: return "AdminAction";
-    case OfferResult::Closed: return "Closed";
-    case OfferResult::MaxPositionExceeded: return "MaxPositionExceeded";
-    case OfferResult::Error: return "Error";
+    case OfferResult::Success:
+        return "Success";
+    case OfferResult::NotConnected:
+        return "NotConnected";
+    case OfferResult::BackPressured:
+        return "BackPressured";
+    case OfferResult::AdminAction:
+        return "AdminAction";
+    case OfferResult::Closed:
+        return "Closed";
+    case OfferResult::MaxPositionExceeded:
+        return "MaxPositionExceeded";
+    case OfferResult::Error:
+        return "Error";
     }
     return "Unknown";
 }
@@ -89,10 +96,10 @@ using FragmentHandler = FunctionRef<void(std::span<const std::uint8_t> message, 
 
 /// A publisher session as seen by one subscription (Aeron's image).
 struct ImageInfo {
-    std::int32_t session_id{0};     ///< the publisher's session id
-    std::int32_t stream_id{0};      ///< the subscription's stream id
-    std::int64_t join_position{0};  ///< first position this subscription can receive from the session
-    std::uint64_t join_time_ns{0};  ///< CLOCK_MONOTONIC time the subscription learned of the session
+    std::int32_t session_id{0};       ///< the publisher's session id
+    std::int32_t stream_id{0};        ///< the subscription's stream id
+    std::int64_t join_position{0};    ///< first position this subscription can receive from the session
+    std::uint64_t join_time_ns{0};    ///< CLOCK_MONOTONIC time the subscription learned of the session
     std::string_view source_identity; ///< "ipc" or the sender's "address:port"; valid during the call
 };
 
@@ -111,14 +118,14 @@ struct PublicationCounters {
 
 /// Subscription statistics (a snapshot; counters only grow).
 struct SubscriptionCounters {
-    std::uint64_t messages{0};     ///< messages delivered
-    std::uint64_t bytes{0};        ///< payload bytes delivered
-    std::uint64_t gaps{0};         ///< UDP: messages skipped over (sequence jumps), never delivered
-    std::uint64_t out_of_order{0}; ///< UDP: datagrams older than one already delivered (dropped)
-    std::uint64_t malformed{0};    ///< UDP: datagrams with a bad header, length or stream id (dropped)
-    std::uint64_t rejoins{0};      ///< IPC: restarts at the stream end after a stall or a corrupt frame
+    std::uint64_t messages{0};      ///< messages delivered
+    std::uint64_t bytes{0};         ///< payload bytes delivered
+    std::uint64_t gaps{0};          ///< UDP: messages skipped over (sequence jumps), never delivered
+    std::uint64_t out_of_order{0};  ///< UDP: datagrams older than one already delivered (dropped)
+    std::uint64_t malformed{0};     ///< UDP: datagrams with a bad header, length or stream id (dropped)
+    std::uint64_t rejoins{0};       ///< IPC: restarts at the stream end after a stall or a corrupt frame
     std::uint64_t skipped_bytes{0}; ///< IPC: bytes jumped over by rejoins
-    std::uint64_t unblocked{0};    ///< IPC: abandoned claims this subscription turned into padding
+    std::uint64_t unblocked{0};     ///< IPC: abandoned claims this subscription turned into padding
 };
 
 /// A claimed range in a publication, filled in place then committed or aborted. Move-only. An

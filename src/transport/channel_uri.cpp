@@ -60,12 +60,19 @@ auto parse_size(std::string_view text) -> Expected<std::uint64_t> {
     std::string_view digits = text;
     switch (text.back()) {
     case 'k':
-    case 'K': multiplier = 1024ULL; break;
+    case 'K':
+        multiplier = 1024ULL;
+        break;
     case 'm':
-    case 'M': multiplier = 1024ULL * 1024ULL; break;
+    case 'M':
+        multiplier = 1024ULL * 1024ULL;
+        break;
     case 'g':
-    case 'G': multiplier = 1024ULL * 1024ULL * 1024ULL; break;
-    default: break;
+    case 'G':
+        multiplier = 1024ULL * 1024ULL * 1024ULL;
+        break;
+    default:
+        break;
     }
     if (multiplier != 1) {
         digits.remove_suffix(1);
@@ -131,10 +138,12 @@ auto parse_endpoint(std::string_view text) -> Expected<Endpoint> {
 
 auto ChannelUri::parse(std::string_view uri) -> Expected<ChannelUri> {
     if (uri.empty()) {
-        return make_error(ErrorCode::ParseError, "empty channel URI (expected aeron:ipc or aeron:udp?endpoint=host:port)");
+        return make_error(ErrorCode::ParseError,
+                          "empty channel URI (expected aeron:ipc or aeron:udp?endpoint=host:port)");
     }
     if (uri.substr(0, SPY_PREFIX.size()) == SPY_PREFIX) {
-        return make_error(ErrorCode::Unsupported, "channel " + quoted(uri) + ": aeron-spy subscriptions are not supported");
+        return make_error(ErrorCode::Unsupported,
+                          "channel " + quoted(uri) + ": aeron-spy subscriptions are not supported");
     }
     if (uri.substr(0, SCHEME.size()) != SCHEME) {
         return uri_error(uri, "bad scheme, a channel starts with 'aeron:'");
@@ -176,7 +185,8 @@ auto ChannelUri::parse(std::string_view uri) -> Expected<ChannelUri> {
             }
             for (const char c : key) {
                 if (!is_key_char(c)) {
-                    return uri_error(uri, "key " + quoted(key) + " has an invalid character (allowed: letters, digits, '-', '_', '.')");
+                    return uri_error(uri, "key " + quoted(key) +
+                                              " has an invalid character (allowed: letters, digits, '-', '_', '.')");
                 }
             }
             if (value.empty()) {
@@ -184,7 +194,8 @@ auto ChannelUri::parse(std::string_view uri) -> Expected<ChannelUri> {
             }
             for (const char c : value) {
                 if (!is_value_char(c)) {
-                    return uri_error(uri, "value of " + quoted(key) + " has an invalid character (space, control, '?' or '|')");
+                    return uri_error(uri, "value of " + quoted(key) +
+                                              " has an invalid character (space, control, '?' or '|')");
                 }
             }
             if (out.get(key)) {

@@ -107,8 +107,12 @@ auto TransportContext::add_subscription(std::string_view channel, std::int32_t s
                                              std::move(on_unavailable_image));
 }
 
-auto TransportContext::do_work() -> int { return m_impl ? m_impl->backend->do_work() : 0; }
+auto TransportContext::do_work() -> int {
+    return m_impl ? m_impl->backend->do_work() : 0;
+}
 
-auto TransportContext::config() const noexcept -> const TransportConfig& { return m_impl->config; }
+auto TransportContext::config() const noexcept -> const TransportConfig& {
+    return m_impl->config;
+}
 
 } // namespace tp::transport

@@ -24,9 +24,8 @@ public:
         return udp::UdpPublication::create(m_core, uri, std::move(channel), stream_id);
     }
 
-    auto add_subscription(const ChannelUri& uri, std::string channel, std::int32_t stream_id,
-                          ImageHandler on_available, ImageHandler on_unavailable)
-        -> Expected<std::unique_ptr<Subscription>> override {
+    auto add_subscription(const ChannelUri& uri, std::string channel, std::int32_t stream_id, ImageHandler on_available,
+                          ImageHandler on_unavailable) -> Expected<std::unique_ptr<Subscription>> override {
         if (uri.media() == Media::Ipc) {
             return ipc::IpcSubscription::create(m_core, uri, std::move(channel), stream_id, std::move(on_available),
                                                 std::move(on_unavailable));

@@ -145,8 +145,8 @@ TEST_F(IpcTransport, ClaimThatWasNeverStampedIsSkipped) {
 TEST_F(IpcTransport, StalledSubscriberRestartsAtTheEndInsteadOfReadingOverwrittenFrames) {
     auto ctx = make_context(config());
     ImageLog images;
-    auto stalled = ctx.add_subscription("aeron:ipc?term-length=64k", 2004, images.on_available(),
-                                        images.on_unavailable());
+    auto stalled =
+        ctx.add_subscription("aeron:ipc?term-length=64k", 2004, images.on_available(), images.on_unavailable());
     auto live = ctx.add_subscription("aeron:ipc?term-length=64k", 2004);
     auto pub = ctx.add_publication("aeron:ipc?term-length=64k", 2004);
     ASSERT_TRUE(stalled && live && pub);
@@ -176,7 +176,8 @@ TEST_F(IpcTransport, StalledSubscriberRestartsAtTheEndInsteadOfReadingOverwritte
     EXPECT_EQ(images.available.size(), 2U);
 
     // From the new position on it receives everything again.
-    ASSERT_TRUE(publish_and_drain(**pub, {stalled->get(), live->get()}, {&stalled_collector, &live_collector}, seq, 20));
+    ASSERT_TRUE(
+        publish_and_drain(**pub, {stalled->get(), live->get()}, {&stalled_collector, &live_collector}, seq, 20));
     ASSERT_EQ(stalled_collector.received.size(), 30U);
     EXPECT_EQ(stalled_collector.received.back().seq, seq + 19);
     EXPECT_TRUE(stalled_collector.received.back().intact);

@@ -23,8 +23,12 @@ auto operator new(std::size_t size) -> void* {
     }
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t /*size*/) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t /*size*/) noexcept {
+    std::free(p);
+}
 
 namespace tp::transport::test {
 namespace {

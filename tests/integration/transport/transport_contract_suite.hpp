@@ -24,8 +24,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 

@@ -59,8 +59,8 @@ protected:
     static auto datagram(std::uint8_t type, std::int32_t session, std::int32_t stream, std::uint64_t seq,
                          std::size_t payload = 24) -> std::vector<std::uint8_t> {
         std::vector<std::uint8_t> d(udp::DATAGRAM_HEADER_LENGTH + (type == udp::DATAGRAM_DATA ? payload : 0));
-        udp::encode_header(d.data(), udp::DatagramHeader{type, session, stream, seq,
-                                                         static_cast<std::int64_t>((seq + 1) * 64)});
+        udp::encode_header(d.data(),
+                           udp::DatagramHeader{type, session, stream, seq, static_cast<std::int64_t>((seq + 1) * 64)});
         if (type == udp::DATAGRAM_DATA) {
             const auto m = make_message(9, seq, payload - MESSAGE_HEADER);
             std::copy(m.begin(), m.end(), d.begin() + udp::DATAGRAM_HEADER_LENGTH);
@@ -187,12 +187,12 @@ TEST_F(UdpTransport, MalformedDatagramsAreCountedNotDelivered) {
     bad_type[udp::TYPE_OFFSET] = 9;
     auto heartbeat_with_payload = datagram(udp::DATAGRAM_DATA, 5, 3000, 0);
     heartbeat_with_payload[udp::TYPE_OFFSET] = udp::DATAGRAM_HEARTBEAT;
-    inject(port, std::vector<std::uint8_t>(10, 0xAB));                // too short
+    inject(port, std::vector<std::uint8_t>(10, 0xAB)); // too short
     inject(port, bad_magic);
     inject(port, bad_type);
     inject(port, heartbeat_with_payload);
-    inject(port, datagram(udp::DATAGRAM_DATA, 5, 4000, 0));           // another stream
-    inject(port, datagram(udp::DATAGRAM_DATA, 5, 3000, 0));           // a good one last
+    inject(port, datagram(udp::DATAGRAM_DATA, 5, 4000, 0)); // another stream
+    inject(port, datagram(udp::DATAGRAM_DATA, 5, 3000, 0)); // a good one last
     Collector collector;
     ASSERT_TRUE(wait_for([&] {
         sub->poll(collector, 10);

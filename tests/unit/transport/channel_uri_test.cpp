@@ -79,7 +79,9 @@ struct BadCase {
     const char* expected_fragment;
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) { *os << '"' << c.uri << '"'; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+    *os << '"' << c.uri << '"';
+}
 
 class MalformedChannelUri : public ::testing::TestWithParam<BadCase> {};
 
@@ -94,34 +96,28 @@ TEST_P(MalformedChannelUri, IsRejectedWithAClearMessage) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, MalformedChannelUri,
-    ::testing::Values(BadCase{"", "empty channel"}, BadCase{"ipc", "bad scheme"}, BadCase{"aeron-ipc", "bad scheme"},
-                      BadCase{"Aeron:ipc", "bad scheme"}, BadCase{"aeron:", "missing media"},
-                      BadCase{"aeron:?term-length=4m", "missing media"}, BadCase{"aeron:tcp", "unknown media 'tcp'"},
-                      BadCase{"aeron:ipc?", "not followed"}, BadCase{"aeron:ipc?=4m", "empty key"},
-                      BadCase{"aeron:ipc?term-length", "no '=value'"}, BadCase{"aeron:ipc?term-length=", "empty value"},
-                      BadCase{"aeron:ipc?term-length=4m|", "empty parameter"},
-                      BadCase{"aeron:ipc?alias=a||term-length=4m", "empty parameter"},
-                      BadCase{"aeron:ipc?te rm=1", "invalid character"},
-                      BadCase{"aeron:ipc?alias=a b", "invalid character"},
-                      BadCase{"aeron:ipc?alias=a|alias=b", "duplicate key"},
-                      BadCase{"aeron:ipc?term-length=3m", "power of two"},
-                      BadCase{"aeron:ipc?term-length=32k", "power of two from 64k to 1g"},
-                      BadCase{"aeron:ipc?term-length=2g", "power of two"},
-                      BadCase{"aeron:ipc?term-length=4x", "not a number"},
-                      BadCase{"aeron:ipc?term-length=m", "no digits"},
-                      BadCase{"aeron:ipc?term-length=99999999999999999999", "not a number"},
-                      BadCase{"aeron:udp", "needs endpoint"}, BadCase{"aeron:udp?mtu=1408", "needs endpoint"},
-                      BadCase{"aeron:udp?endpoint=localhost", "expected host:port"},
-                      BadCase{"aeron:udp?endpoint=:40000", "empty host"},
-                      BadCase{"aeron:udp?endpoint=host:", "empty port"},
-                      BadCase{"aeron:udp?endpoint=host:70000", "0..65535"},
-                      BadCase{"aeron:udp?endpoint=host:12ab", "0..65535"},
-                      BadCase{"aeron:udp?endpoint=::1:40000", "[address]:port"},
-                      BadCase{"aeron:udp?endpoint=[::1:40000", "missing ']'"},
-                      BadCase{"aeron:udp?endpoint=127.0.0.1:1|mtu=1000", "multiple of 32"},
-                      BadCase{"aeron:udp?endpoint=127.0.0.1:1|mtu=128k", "multiple of 32 from 64 to 65504"},
-                      BadCase{"aeron:ipc?session-id=abc", "bad session-id"},
-                      BadCase{"aeron:ipc?so-rcvbuf=0", "bad so-rcvbuf"}),
+    ::testing::Values(
+        BadCase{"", "empty channel"}, BadCase{"ipc", "bad scheme"}, BadCase{"aeron-ipc", "bad scheme"},
+        BadCase{"Aeron:ipc", "bad scheme"}, BadCase{"aeron:", "missing media"},
+        BadCase{"aeron:?term-length=4m", "missing media"}, BadCase{"aeron:tcp", "unknown media 'tcp'"},
+        BadCase{"aeron:ipc?", "not followed"}, BadCase{"aeron:ipc?=4m", "empty key"},
+        BadCase{"aeron:ipc?term-length", "no '=value'"}, BadCase{"aeron:ipc?term-length=", "empty value"},
+        BadCase{"aeron:ipc?term-length=4m|", "empty parameter"},
+        BadCase{"aeron:ipc?alias=a||term-length=4m", "empty parameter"},
+        BadCase{"aeron:ipc?te rm=1", "invalid character"}, BadCase{"aeron:ipc?alias=a b", "invalid character"},
+        BadCase{"aeron:ipc?alias=a|alias=b", "duplicate key"}, BadCase{"aeron:ipc?term-length=3m", "power of two"},
+        BadCase{"aeron:ipc?term-length=32k", "power of two from 64k to 1g"},
+        BadCase{"aeron:ipc?term-length=2g", "power of two"}, BadCase{"aeron:ipc?term-length=4x", "not a number"},
+        BadCase{"aeron:ipc?term-length=m", "no digits"},
+        BadCase{"aeron:ipc?term-length=99999999999999999999", "not a number"}, BadCase{"aeron:udp", "needs endpoint"},
+        BadCase{"aeron:udp?mtu=1408", "needs endpoint"}, BadCase{"aeron:udp?endpoint=localhost", "expected host:port"},
+        BadCase{"aeron:udp?endpoint=:40000", "empty host"}, BadCase{"aeron:udp?endpoint=host:", "empty port"},
+        BadCase{"aeron:udp?endpoint=host:70000", "0..65535"}, BadCase{"aeron:udp?endpoint=host:12ab", "0..65535"},
+        BadCase{"aeron:udp?endpoint=::1:40000", "[address]:port"},
+        BadCase{"aeron:udp?endpoint=[::1:40000", "missing ']'"},
+        BadCase{"aeron:udp?endpoint=127.0.0.1:1|mtu=1000", "multiple of 32"},
+        BadCase{"aeron:udp?endpoint=127.0.0.1:1|mtu=128k", "multiple of 32 from 64 to 65504"},
+        BadCase{"aeron:ipc?session-id=abc", "bad session-id"}, BadCase{"aeron:ipc?so-rcvbuf=0", "bad so-rcvbuf"}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) {
         std::string name = std::to_string(param_info.index) + "_";
         for (const char* c = param_info.param.uri; *c != '\0'; ++c) {

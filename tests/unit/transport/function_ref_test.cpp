@@ -6,7 +6,9 @@
 namespace tp {
 namespace {
 
-auto twice(int x) -> int { return 2 * x; }
+auto twice(int x) -> int {
+    return 2 * x;
+}
 
 TEST(FunctionRef, CallsLambdaByReference) {
     int calls = 0;
@@ -32,7 +34,9 @@ TEST(FunctionRef, CallsPlainFunctionAndConstFunctor) {
     EXPECT_EQ(ref(5), 105);
 }
 
-TEST(FunctionRef, IsTwoWords) { static_assert(sizeof(FunctionRef<void(int)>) == 2 * sizeof(void*)); }
+TEST(FunctionRef, IsTwoWords) {
+    static_assert(sizeof(FunctionRef<void(int)>) == 2 * sizeof(void*));
+}
 
 } // namespace
 } // namespace tp

@@ -94,8 +94,12 @@ auto realtime_ns() -> std::int64_t {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
 }
 
-auto sub_lock_offset(std::uint32_t index) -> std::size_t { return SUB_SLOTS_BASE + index * SUB_SLOT_LENGTH; }
-auto pub_lock_offset(std::uint32_t index) -> std::size_t { return PUB_SLOTS_BASE + index * PUB_SLOT_LENGTH; }
+auto sub_lock_offset(std::uint32_t index) -> std::size_t {
+    return SUB_SLOTS_BASE + index * SUB_SLOT_LENGTH;
+}
+auto pub_lock_offset(std::uint32_t index) -> std::size_t {
+    return PUB_SLOTS_BASE + index * PUB_SLOT_LENGTH;
+}
 
 /// The result of one attempt to open or create.
 enum class Attempt { Done, Retry };
@@ -108,8 +112,8 @@ auto IpcLog::log_path(const std::string& directory, std::int32_t stream_id) -> s
 
 IpcLog::IpcLog(IpcLog&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)), m_base(std::exchange(other.m_base, nullptr)),
-      m_length(std::exchange(other.m_length, 0)), m_term_length(other.m_term_length),
-      m_stamp_key(other.m_stamp_key), m_path(std::move(other.m_path)) {}
+      m_length(std::exchange(other.m_length, 0)), m_term_length(other.m_term_length), m_stamp_key(other.m_stamp_key),
+      m_path(std::move(other.m_path)) {}
 
 auto IpcLog::operator=(IpcLog&& other) noexcept -> IpcLog& {
     if (this != &other) {
@@ -124,7 +128,9 @@ auto IpcLog::operator=(IpcLog&& other) noexcept -> IpcLog& {
     return *this;
 }
 
-IpcLog::~IpcLog() { close(); }
+IpcLog::~IpcLog() {
+    close();
+}
 
 void IpcLog::close() noexcept {
     if (m_base != nullptr) {
@@ -347,8 +353,8 @@ auto IpcLog::claim_sub_slot() -> Expected<std::uint32_t> {
             return i;
         }
     }
-    return make_error(ErrorCode::State, "all " + std::to_string(SUB_SLOT_COUNT) + " subscriber slots of '" + m_path +
-                                            "' are in use");
+    return make_error(ErrorCode::State,
+                      "all " + std::to_string(SUB_SLOT_COUNT) + " subscriber slots of '" + m_path + "' are in use");
 }
 
 auto IpcLog::claim_pub_slot() -> Expected<std::uint32_t> {
@@ -357,12 +363,16 @@ auto IpcLog::claim_pub_slot() -> Expected<std::uint32_t> {
             return i;
         }
     }
-    return make_error(ErrorCode::State, "all " + std::to_string(PUB_SLOT_COUNT) + " publisher slots of '" + m_path +
-                                            "' are in use");
+    return make_error(ErrorCode::State,
+                      "all " + std::to_string(PUB_SLOT_COUNT) + " publisher slots of '" + m_path + "' are in use");
 }
 
-void IpcLog::release_sub_slot(std::uint32_t index) noexcept { unlock(m_fd, sub_lock_offset(index)); }
-void IpcLog::release_pub_slot(std::uint32_t index) noexcept { unlock(m_fd, pub_lock_offset(index)); }
+void IpcLog::release_sub_slot(std::uint32_t index) noexcept {
+    unlock(m_fd, sub_lock_offset(index));
+}
+void IpcLog::release_pub_slot(std::uint32_t index) noexcept {
+    unlock(m_fd, pub_lock_offset(index));
+}
 
 auto IpcLog::sub_slot_in_use(std::uint32_t index) const noexcept -> bool {
     return is_locked(m_fd, sub_lock_offset(index));

@@ -103,8 +103,12 @@ inline constexpr std::size_t PUB_JOIN_TIME_OFFSET = 40;
 inline constexpr std::uint64_t SLOT_FREE = 0;
 inline constexpr std::uint64_t SLOT_ACTIVE = 1;
 inline constexpr std::uint64_t SLOT_CLOSED = 2;
-[[nodiscard]] constexpr auto slot_state(std::uint64_t owner) noexcept -> std::uint64_t { return owner & 0xFFU; }
-[[nodiscard]] constexpr auto slot_generation(std::uint64_t owner) noexcept -> std::uint64_t { return owner >> 8U; }
+[[nodiscard]] constexpr auto slot_state(std::uint64_t owner) noexcept -> std::uint64_t {
+    return owner & 0xFFU;
+}
+[[nodiscard]] constexpr auto slot_generation(std::uint64_t owner) noexcept -> std::uint64_t {
+    return owner >> 8U;
+}
 [[nodiscard]] constexpr auto make_owner(std::uint64_t generation, std::uint64_t state) noexcept -> std::uint64_t {
     return (generation << 8U) | state;
 }

@@ -25,7 +25,9 @@ using concurrent::store_release;
 
 namespace {
 
-auto stamp_word(std::uint8_t* frame) noexcept -> std::uint64_t* { return field<std::uint64_t>(frame, FRAME_STAMP_OFFSET); }
+auto stamp_word(std::uint8_t* frame) noexcept -> std::uint64_t* {
+    return field<std::uint64_t>(frame, FRAME_STAMP_OFFSET);
+}
 
 auto random_session_id() -> std::int32_t {
     std::int32_t v = 0;
@@ -99,21 +101,21 @@ auto IpcPublication::create(std::shared_ptr<ContextCore> core, const ChannelUri&
     // SYNC POINT(ipc_pub_changes): release pairs with subscribers' acquire of pub_changes before a rescan.
     fetch_add_acq_rel(log.pub_changes(), std::uint64_t{1});
 
-    auto pub = std::make_unique<IpcPublication>(core, std::move(log), slot_index, std::move(channel), stream_id,
-                                                session_id);
+    auto pub =
+        std::make_unique<IpcPublication>(core, std::move(log), slot_index, std::move(channel), stream_id, session_id);
     core->add_client(pub.get());
     return std::unique_ptr<Publication>(std::move(pub));
 }
 
-IpcPublication::IpcPublication(std::shared_ptr<ContextCore> core, IpcLog log, std::uint32_t slot,
-                               std::string channel, std::int32_t stream_id, std::int32_t session_id)
+IpcPublication::IpcPublication(std::shared_ptr<ContextCore> core, IpcLog log, std::uint32_t slot, std::string channel,
+                               std::int32_t stream_id, std::int32_t session_id)
     : Publication(std::move(channel), stream_id, session_id), m_core(std::move(core)), m_log(std::move(log)),
       m_slot_index(slot), m_slot(m_log.pub_slot(slot)), m_ring(m_log.ring()), m_tail(m_log.tail()),
       m_sub_changes(m_log.sub_changes()), m_capacity(m_log.term_length()), m_mask(m_capacity - 1),
       m_key(m_log.stamp_key()), m_max_message(max_message_length_for(m_log.term_length())),
       m_sub_timeout_ns(m_core->config().subscriber_liveness_timeout.count()),
-      m_heartbeat_interval_ns(std::clamp<std::int64_t>(m_core->config().publisher_liveness_timeout.count() / 8,
-                                                       1'000'000, 100'000'000)) {
+      m_heartbeat_interval_ns(
+          std::clamp<std::int64_t>(m_core->config().publisher_liveness_timeout.count() / 8, 1'000'000, 100'000'000)) {
     m_last_end = load_relaxed(m_tail); // relaxed: a starting value for the image end position
 }
 

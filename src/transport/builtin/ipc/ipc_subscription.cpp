@@ -52,25 +52,24 @@ auto IpcSubscription::create(std::shared_ptr<ContextCore> core, const ChannelUri
     // SYNC POINT(ipc_sub_changes): release pairs with publishers' acquire before a rescan.
     fetch_add_acq_rel(log.sub_changes(), std::uint64_t{1});
 
-    return std::unique_ptr<Subscription>(std::make_unique<IpcSubscription>(std::move(core), std::move(log), slot_index,
-                                                                           std::move(channel), stream_id, tail,
-                                                                           std::move(on_available),
-                                                                           std::move(on_unavailable)));
+    return std::unique_ptr<Subscription>(
+        std::make_unique<IpcSubscription>(std::move(core), std::move(log), slot_index, std::move(channel), stream_id,
+                                          tail, std::move(on_available), std::move(on_unavailable)));
 }
 
-IpcSubscription::IpcSubscription(std::shared_ptr<ContextCore> core, IpcLog log, std::uint32_t slot,
-                                 std::string channel, std::int32_t stream_id, std::int64_t join_position,
-                                 ImageHandler on_available, ImageHandler on_unavailable)
-    : Subscription(std::move(channel), stream_id), m_core(std::move(core)), m_log(std::move(log)),
-      m_slot_index(slot), m_slot(m_log.sub_slot(slot)), m_ring(m_log.ring()), m_capacity(m_log.term_length()),
-      m_mask(m_capacity - 1), m_key(m_log.stamp_key()),
+IpcSubscription::IpcSubscription(std::shared_ptr<ContextCore> core, IpcLog log, std::uint32_t slot, std::string channel,
+                                 std::int32_t stream_id, std::int64_t join_position, ImageHandler on_available,
+                                 ImageHandler on_unavailable)
+    : Subscription(std::move(channel), stream_id), m_core(std::move(core)), m_log(std::move(log)), m_slot_index(slot),
+      m_slot(m_log.sub_slot(slot)), m_ring(m_log.ring()), m_capacity(m_log.term_length()), m_mask(m_capacity - 1),
+      m_key(m_log.stamp_key()),
       m_max_frame(static_cast<std::uint32_t>(FRAME_HEADER_LENGTH) + max_message_length_for(m_log.term_length())),
       m_rejoin_threshold_ns(m_core->config().subscriber_liveness_timeout.count() / 4 * 3),
       m_pub_timeout_ns(m_core->config().publisher_liveness_timeout.count()),
       m_unblock_timeout_ns(m_core->config().unblock_timeout.count()),
       m_image_scan_period_ns(std::clamp<std::int64_t>(m_pub_timeout_ns / 8, 1'000'000, 100'000'000)),
-      m_on_available(std::move(on_available)), m_on_unavailable(std::move(on_unavailable)),
-      m_position(join_position), m_join_position(join_position), m_last_heartbeat_ns(coarse_now_ns()) {}
+      m_on_available(std::move(on_available)), m_on_unavailable(std::move(on_unavailable)), m_position(join_position),
+      m_join_position(join_position), m_last_heartbeat_ns(coarse_now_ns()) {}
 
 IpcSubscription::~IpcSubscription() {
     std::uint64_t* owner = field<std::uint64_t>(m_slot, SUB_OWNER_OFFSET);
@@ -251,8 +250,9 @@ void IpcSubscription::scan_images(std::int64_t now_ns) {
         const std::uint64_t state = slot_state(owner);
         const std::uint64_t generation = slot_generation(owner);
         // Relaxed: a liveness time only.
-        const bool live = state == SLOT_ACTIVE &&
-                          is_fresh(load_relaxed(field<std::int64_t>(slot, PUB_HEARTBEAT_OFFSET)), now_ns, m_pub_timeout_ns);
+        const bool live =
+            state == SLOT_ACTIVE &&
+            is_fresh(load_relaxed(field<std::int64_t>(slot, PUB_HEARTBEAT_OFFSET)), now_ns, m_pub_timeout_ns);
         Image& image = m_images[i];
         if (image.active) {
             bool withdraw = image.generation != generation || (!live && state != SLOT_CLOSED);

@@ -58,7 +58,8 @@ inline void encode_header(std::uint8_t* out, const DatagramHeader& h) noexcept {
 }
 
 /// Decodes a header; false when the datagram is too short or not ours.
-[[nodiscard]] inline auto decode_header(const std::uint8_t* in, std::size_t length, DatagramHeader& h) noexcept -> bool {
+[[nodiscard]] inline auto decode_header(const std::uint8_t* in, std::size_t length, DatagramHeader& h) noexcept
+    -> bool {
     if (length < DATAGRAM_HEADER_LENGTH || common::load_unaligned<std::uint32_t>(in + MAGIC_OFFSET) != DATAGRAM_MAGIC ||
         in[VERSION_OFFSET] != DATAGRAM_VERSION) {
         return false;

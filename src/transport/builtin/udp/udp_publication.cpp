@@ -53,11 +53,13 @@ UdpPublication::UdpPublication(std::shared_ptr<ContextCore> core, SocketFd socke
                                std::uint32_t mtu, std::string channel, std::int32_t stream_id, std::int32_t session_id)
     : Publication(std::move(channel), stream_id, session_id), m_core(std::move(core)), m_socket(std::move(socket)),
       m_destination(destination), m_max_payload(mtu - DATAGRAM_HEADER_LENGTH),
-      m_heartbeat_interval_ns(std::clamp<std::int64_t>(m_core->config().publisher_liveness_timeout.count() / 8,
-                                                       1'000'000, 100'000'000)),
+      m_heartbeat_interval_ns(
+          std::clamp<std::int64_t>(m_core->config().publisher_liveness_timeout.count() / 8, 1'000'000, 100'000'000)),
       m_claim_buffer(mtu) {}
 
-UdpPublication::~UdpPublication() { m_core->remove_client(this); }
+UdpPublication::~UdpPublication() {
+    m_core->remove_client(this);
+}
 
 auto UdpPublication::send(const std::uint8_t* header, const std::uint8_t* payload, std::size_t length) noexcept -> int {
     iovec iov[2];

@@ -7,10 +7,10 @@
 #include "tensorpool/channel_uri.hpp"
 #include "tensorpool/error.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>

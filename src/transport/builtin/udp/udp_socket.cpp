@@ -37,8 +37,8 @@ auto resolve_endpoint(const Endpoint& endpoint) -> Expected<SocketAddress> {
     const std::string port = std::to_string(endpoint.port);
     const int rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &result);
     if (rc != 0 || result == nullptr) {
-        return make_error(ErrorCode::InvalidArgument, "cannot resolve endpoint '" + endpoint.to_string() +
-                                                          "': " + ::gai_strerror(rc));
+        return make_error(ErrorCode::InvalidArgument,
+                          "cannot resolve endpoint '" + endpoint.to_string() + "': " + ::gai_strerror(rc));
     }
     SocketAddress address;
     std::memcpy(&address.storage, result->ai_addr, result->ai_addrlen);
@@ -53,8 +53,9 @@ auto resolve_endpoint(const Endpoint& endpoint) -> Expected<SocketAddress> {
         multicast = in6->sin6_addr.s6_addr[0] == 0xFF;
     }
     if (multicast) {
-        return make_error(ErrorCode::Unsupported, "endpoint '" + endpoint.to_string() +
-                                                      "' is a multicast address; the built-in UDP transport is unicast");
+        return make_error(ErrorCode::Unsupported,
+                          "endpoint '" + endpoint.to_string() +
+                              "' is a multicast address; the built-in UDP transport is unicast");
     }
     return address;
 }

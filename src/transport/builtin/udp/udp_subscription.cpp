@@ -37,7 +37,9 @@ UdpSubscription::UdpSubscription(std::shared_ptr<ContextCore> core, std::shared_
     m_receiver->add_sink(this);
 }
 
-UdpSubscription::~UdpSubscription() { m_receiver->remove_sink(this); }
+UdpSubscription::~UdpSubscription() {
+    m_receiver->remove_sink(this);
+}
 
 auto UdpSubscription::poll(FragmentHandler handler, int fragment_limit) -> int {
     const std::int64_t now = coarse_now_ns();
@@ -64,8 +66,8 @@ auto UdpSubscription::poll(FragmentHandler handler, int fragment_limit) -> int {
     return delivered;
 }
 
-auto UdpSubscription::on_datagram(const std::uint8_t* data, std::size_t length, bool truncated,
-                                  const sockaddr* source, std::int64_t now_ns, FragmentHandler& handler) -> int {
+auto UdpSubscription::on_datagram(const std::uint8_t* data, std::size_t length, bool truncated, const sockaddr* source,
+                                  std::int64_t now_ns, FragmentHandler& handler) -> int {
     DatagramHeader header;
     if (truncated || !decode_header(data, length, header) || header.stream_id != stream_id()) {
         // Too long, not ours, or for a stream no subscription of this endpoint takes.
