@@ -341,8 +341,9 @@ struct TransportConfig {
     /// Run the context's duty cycle (heartbeats) on its own thread; when false the application
     /// calls TransportContext::do_work() at least every few milliseconds.
     bool use_conductor_thread{true};
-    /// Sleep between conductor duty cycles.
-    std::chrono::nanoseconds conductor_idle{std::chrono::milliseconds(1)};
+    /// Sleep between conductor duty cycles (heartbeats are due every liveness timeout / 8, at
+    /// most 100 ms).
+    std::chrono::nanoseconds conductor_idle{std::chrono::milliseconds(10)};
     /// Aeron backend: the media driver's directory (empty: the Aeron default).
     std::string aeron_directory;
 };

@@ -50,6 +50,10 @@ private:
     alignas(64) std::atomic<std::uint64_t> m_tail{0}; ///< producer position
 };
 
+class UdpReceiver;
+/// The receiver this thread is receiving on (re-entry guard for handlers that poll).
+inline thread_local const UdpReceiver* t_receiving = nullptr;
+
 /// What a receiver hands to the subscriptions bound to it.
 class DatagramSink {
 public:
@@ -150,15 +154,19 @@ template <typename Own>
 auto UdpReceiver::receive(DatagramSink* self, int max_datagrams, Own&& own) -> int {
     // A handler polling another subscription of this receiver must not receive again underneath
     // the batch being delivered.
-    thread_local const UdpReceiver* busy_here = nullptr;
-    if (busy_here == this) {
+    if (t_receiving == this) {
         return -1;
     }
     std::unique_lock<std::mutex> lock(m_mutex, std::try_to_lock);
     if (!lock.owns_lock()) {
         return -1;
     }
-    busy_here = this;
+    struct Busy {
+        explicit Busy(const UdpReceiver* r) noexcept { t_receiving = r; }
+        Busy(const Busy&) = delete;
+        auto operator=(const Busy&) -> Busy& = delete;
+        ~Busy() { t_receiving = nullptr; }
+    } busy(this);
     const int batch = std::min(max_datagrams, RECEIVE_BATCH);
     for (int i = 0; i < batch; ++i) {
         const auto idx = static_cast<std::size_t>(i);
@@ -196,7 +204,6 @@ auto UdpReceiver::receive(DatagramSink* self, int max_datagrams, Own&& own) -> i
             own(data, length, truncated, source);
         }
     }
-    busy_here = nullptr;
     return received < 0 ? 0 : received;
 }
 
