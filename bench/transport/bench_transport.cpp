@@ -77,6 +77,12 @@ auto percentiles(std::vector<std::uint64_t>& samples, double tpn) -> Percentiles
     return Percentiles{at(0.50), at(0.99), at(0.999)};
 }
 
+void pause() noexcept {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
 void pin_to_cpu(int cpu) {
     if (std::thread::hardware_concurrency() < 2) {
         return;
@@ -339,8 +345,11 @@ auto ipc_throughput(const std::string& dir, std::size_t size, std::uint64_t coun
         };
         std::uint64_t polls = 0;
         while (received < count) {
-            if (sub->poll(count_it, 256) == 0 && (++polls & 0xFFFFU) == 0) {
-                ctx.do_work();
+            if (sub->poll(count_it, 256) == 0) {
+                pause(); // as BusySpinIdleStrategy: a spin-wait hint when there was no work
+                if ((++polls & 0xFFFFU) == 0) {
+                    ctx.do_work();
+                }
             }
         }
         const auto last = Clock::now();
