@@ -7,7 +7,8 @@
 //   IPC ping-pong    round trip publish -> poll -> publish back -> poll, 32 B and 256 B
 //   IPC throughput   one publisher process, one subscriber process, 32 B and 4 KiB messages
 //
-// Usage: bench_transport [--quick] [--json FILE]. Processes are pinned to CPUs 0 and 1 when the
+// Usage: bench_transport [--quick] [--json FILE] [--throughput-only (32 B case, for profiling)].
+// Processes are pinned to CPUs 0 and 1 when the
 // machine has two or more. Results vary with whatever else runs on those CPUs.
 
 #include "tensorpool/transport.hpp"
@@ -400,7 +401,7 @@ auto main(int argc, char** argv) -> int {
         } else if (arg == "--json" && i + 1 < argc) {
             json_path = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--throughput-only]\n", argv[0]);
             return 2;
         }
     }
