@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench_transport: the built-in IPC transport against the limits of the machine, in one run.
+//
+//   raw ping-pong    two processes bounce a cache line through a shared mapping (the floor for
+//                    any cross-process round trip)
+//   memcpy           bandwidth for 4 KiB copies (in cache) and 64 MiB copies (memory)
+//   IPC ping-pong    round trip publish -> poll -> publish back -> poll, 32 B and 256 B
+//   IPC throughput   one publisher process, one subscriber process, 32 B and 4 KiB messages
+//
+// Usage: bench_transport [--quick] [--json FILE] [--throughput-only (32 B case, for profiling)].
+// Processes are pinned to CPUs 0 and 1 when the
+// machine has two or more. Results vary with whatever else runs on those CPUs.
+
+#include "tensorpool/transport.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace {
+
+using namespace tp::transport;
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+/// Timestamp counter in ticks (rdtsc on x86-64, steady_clock elsewhere) and its rate.
+auto ticks() noexcept -> std::uint64_t {
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
+#endif
+}
+
+auto ticks_per_ns() -> double {
+#if defined(__x86_64__)
+    const auto t0 = Clock::now();
+    const std::uint64_t c0 = ticks();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const std::uint64_t c1 = ticks();
+    const auto t1 = Clock::now();
+    return static_cast<double>(c1 - c0) / static_cast<double>((t1 - t0).count());
+#else
+    return 1.0;
+#endif
+}
+
+struct Percentiles {
+    double p50{0};
+    double p99{0};
+    double p999{0};
+};
+
+auto percentiles(std::vector<std::uint64_t>& samples, double tpn) -> Percentiles {
+    std::sort(samples.begin(), samples.end());
+    const auto at = [&](double q) {
+        const auto idx = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1));
+        return static_cast<double>(samples[idx]) / tpn;
+    };
+    return Percentiles{at(0.50), at(0.99), at(0.999)};
+}
+
+void pause() noexcept {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+void pin_to_cpu(int cpu) {
+    if (std::thread::hardware_concurrency() < 2) {
+        return;
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    (void)::sched_setaffinity(0, sizeof(set), &set);
+}
+
+/// Memory shared with forked children (results, go/stop flags).
+struct Shared {
+    alignas(128) std::uint64_t ping{0};
+    alignas(128) std::uint64_t pong{0};
+    alignas(128) std::uint64_t ready{0};
+    std::uint64_t count{0};
+    std::uint64_t elapsed_ns{0};
+};
+
+auto map_shared() -> Shared* {
+    void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        std::perror("mmap");
+        std::exit(1);
+    }
+    return new (mem) Shared{};
+}
+
+auto load_acq(const std::uint64_t* p) -> std::uint64_t {
+    return std::atomic_ref<std::uint64_t>(*const_cast<std::uint64_t*>(p)).load(std::memory_order_acquire);
+}
+void store_rel(std::uint64_t* p, std::uint64_t v) {
+    std::atomic_ref<std::uint64_t>(*p).store(v, std::memory_order_release);
+}
+
+template <typename Fn>
+auto fork_child(Fn fn) -> pid_t {
+    std::fflush(stdout);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        pin_to_cpu(1);
+        const int rc = fn();
+        std::fflush(stdout);
+        ::_exit(rc);
+    }
+    return pid;
+}
+
+auto wait_child(pid_t pid) -> bool {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baselines
+
+auto raw_ping_pong(std::uint64_t rounds, double tpn) -> Percentiles {
+    Shared* sh = map_shared();
+    const pid_t child = fork_child([sh, rounds] {
+        for (std::uint64_t i = 1; i <= rounds; ++i) {
+            while (load_acq(&sh->ping) != i) {
+            }
+            store_rel(&sh->pong, i);
+        }
+        return 0;
+    });
+    std::vector<std::uint64_t> samples;
+    samples.reserve(rounds);
+    for (std::uint64_t i = 1; i <= rounds; ++i) {
+        const std::uint64_t t0 = ticks();
+        store_rel(&sh->ping, i);
+        while (load_acq(&sh->pong) != i) {
+        }
+        samples.push_back(ticks() - t0);
+    }
+    wait_child(child);
+    ::munmap(sh, sizeof(Shared));
+    const std::size_t warm = samples.size() / 10;
+    std::vector<std::uint64_t> measured(samples.begin() + static_cast<std::ptrdiff_t>(warm), samples.end());
+    return percentiles(measured, tpn);
+}
+
+auto memcpy_bandwidth(std::size_t block, std::size_t total_bytes) -> double {
+    std::vector<std::uint8_t> src(block, 1);
+    std::vector<std::uint8_t> dst(block, 0);
+    const std::size_t reps = std::max<std::size_t>(1, total_bytes / block);
+    std::memcpy(dst.data(), src.data(), block); // warm
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < reps; ++i) {
+        std::memcpy(dst.data(), src.data(), block);
+        asm volatile("" : : "r"(dst.data()) : "memory");
+    }
+    const auto ns = static_cast<double>((Clock::now() - t0).count());
+    return static_cast<double>(reps * block) / ns; // bytes per ns = GB/s
+}
+
+/// The best one-way rate for 32-byte messages this machine gives two processes at the moment: a
+/// single-producer ring of 64-byte slots (8-byte sequence, 32-byte payload), the consumer
+/// publishing its position every 256 slots and the producer caching its limit. No transport; the
+/// same line traffic as the IPC log for one publisher. With `locked_claim` the producer also does
+/// one locked read-modify-write per message on a tail word, as any multi-producer log (the IPC
+/// log's CAS, Aeron's fetch-add) must: the lock waits for the previous message's stores to reach
+/// the consumer's core, which is what bounds multi-producer throughput on a given machine.
+auto raw_spsc_throughput(std::uint64_t count, bool locked_claim) -> double {
+    constexpr std::uint64_t SLOTS = (4U << 20U) / 64U;
+    struct alignas(64) Slot {
+        std::uint64_t seq;
+        std::uint8_t payload[56];
+    };
+    auto* ring = static_cast<Slot*>(
+        ::mmap(nullptr, SLOTS * sizeof(Slot), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    Shared* sh = map_shared();
+    const pid_t child = fork_child([&] {
+        std::uint64_t sink = 0;
+        Clock::time_point first{};
+        for (std::uint64_t i = 1; i <= count; ++i) {
+            Slot& slot = ring[(i - 1) & (SLOTS - 1)];
+            while (load_acq(&slot.seq) != i) {
+            }
+            if (i == 1) {
+                first = Clock::now();
+            }
+            sink += slot.payload[0];
+            if ((i & 255U) == 0) {
+                store_rel(&sh->pong, i);
+            }
+        }
+        sh->count = sink;
+        store_rel(&sh->elapsed_ns, static_cast<std::uint64_t>((Clock::now() - first).count()));
+        return 0;
+    });
+    std::uint8_t payload[32] = {7};
+    std::uint64_t limit = SLOTS;
+    for (std::uint64_t i = 1; i <= count; ++i) {
+        while (i > limit) {
+            limit = load_acq(&sh->pong) + SLOTS;
+        }
+        if (locked_claim) {
+            std::atomic_ref<std::uint64_t>(sh->ready).fetch_add(64, std::memory_order_acq_rel);
+        }
+        Slot& slot = ring[(i - 1) & (SLOTS - 1)];
+        std::memcpy(slot.payload, payload, sizeof(payload));
+        store_rel(&slot.seq, i);
+    }
+    wait_child(child);
+    const double ns = static_cast<double>(load_acq(&sh->elapsed_ns));
+    ::munmap(sh, sizeof(Shared));
+    ::munmap(ring, SLOTS * sizeof(Slot));
+    return static_cast<double>(count) * 1e9 / ns;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport
+
+auto make_context(const std::string& dir) -> TransportContext {
+    TransportConfig c;
+    c.directory = dir;
+    c.use_conductor_thread = false; // invoker mode: no background thread competing for the CPUs
+    auto ctx = TransportContext::create(c);
+    if (!ctx) {
+        std::fprintf(stderr, "transport context: %s\n", ctx.error().to_string().c_str());
+        std::exit(1);
+    }
+    return std::move(*ctx);
+}
+
+template <typename T>
+auto must(tp::Expected<T> e, const char* what) -> T {
+    if (!e) {
+        std::fprintf(stderr, "%s: %s\n", what, e.error().to_string().c_str());
+        std::exit(1);
+    }
+    return std::move(*e);
+}
+
+const std::string CHANNEL = "aeron:ipc?term-length=4m";
+
+auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t rounds, double tpn) -> Percentiles {
+    Shared* sh = map_shared();
+    const pid_t child = fork_child([&] {
+        auto ctx = make_context(dir);
+        auto sub = must(ctx.add_subscription(CHANNEL, 101), "echo subscription");
+        auto pub = must(ctx.add_publication(CHANNEL, 102), "echo publication");
+        store_rel(&sh->ready, 1);
+        bool stop = false;
+        std::uint64_t echoed = 0;
+        auto echo = [&](std::span<const std::uint8_t> m, const MessageHeader&) {
+            if (m[0] == 0xFF) {
+                stop = true;
+                return;
+            }
+            while (pub->offer(m) < 0) {
+            }
+            ++echoed;
+        };
+        while (!stop) {
+            if (sub->poll(echo, 10) == 0 && (echoed & 0xFFFU) == 0) {
+                ctx.do_work();
+            }
+        }
+        return 0;
+    });
+    auto ctx = make_context(dir);
+    auto pub = must(ctx.add_publication(CHANNEL, 101), "ping publication");
+    auto sub = must(ctx.add_subscription(CHANNEL, 102), "pong subscription");
+    while (load_acq(&sh->ready) == 0 || !pub->is_connected()) {
+        std::this_thread::yield();
+    }
+    std::vector<std::uint8_t> message(size, 1);
+    bool got = false;
+    auto on_pong = [&](std::span<const std::uint8_t>, const MessageHeader&) { got = true; };
+    std::vector<std::uint64_t> samples;
+    samples.reserve(rounds);
+    const std::uint64_t warmup = rounds / 10;
+    for (std::uint64_t i = 0; i < rounds + warmup; ++i) {
+        got = false;
+        const std::uint64_t t0 = ticks();
+        while (pub->offer(message) < 0) {
+        }
+        while (!got) {
+            sub->poll(on_pong, 1);
+        }
+        const std::uint64_t t1 = ticks();
+        if (i >= warmup) {
+            samples.push_back(t1 - t0);
+        }
+        if ((i & 0xFFFU) == 0) {
+            ctx.do_work();
+        }
+    }
+    message[0] = 0xFF;
+    while (pub->offer(message) < 0) {
+    }
+    wait_child(child);
+    ::munmap(sh, sizeof(Shared));
+    return percentiles(samples, tpn);
+}
+
+struct Throughput {
+    double msgs_per_s{0};
+    double bytes_per_ns{0};
+};
+
+auto ipc_throughput(const std::string& dir, std::size_t size, std::uint64_t count) -> Throughput {
+    Shared* sh = map_shared();
+    const pid_t child = fork_child([&] {
+        auto ctx = make_context(dir);
+        auto sub = must(ctx.add_subscription(CHANNEL, 201), "throughput subscription");
+        store_rel(&sh->ready, 1);
+        std::uint64_t received = 0;
+        std::uint64_t bytes = 0;
+        Clock::time_point first{};
+        auto count_it = [&](std::span<const std::uint8_t> m, const MessageHeader&) {
+            if (received == 0) {
+                first = Clock::now();
+            }
+            ++received;
+            bytes += m.size();
+        };
+        std::uint64_t polls = 0;
+        while (received < count) {
+            if (sub->poll(count_it, 256) == 0) {
+                pause(); // as BusySpinIdleStrategy: a spin-wait hint when there was no work
+                if ((++polls & 0xFFFFU) == 0) {
+                    ctx.do_work();
+                }
+            }
+        }
+        const auto last = Clock::now();
+        sh->count = bytes;
+        store_rel(&sh->elapsed_ns, static_cast<std::uint64_t>((last - first).count()));
+        return 0;
+    });
+    auto ctx = make_context(dir);
+    auto pub = must(ctx.add_publication(CHANNEL, 201), "throughput publication");
+    while (load_acq(&sh->ready) == 0 || !pub->is_connected()) {
+        std::this_thread::yield();
+    }
+    std::vector<std::uint8_t> message(size, 7);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        while (pub->offer(message) < 0) {
+        }
+        if ((i & 0xFFFFFU) == 0) {
+            ctx.do_work();
+        }
+    }
+    wait_child(child);
+    const double ns = static_cast<double>(load_acq(&sh->elapsed_ns));
+    ::munmap(sh, sizeof(Shared));
+    return Throughput{static_cast<double>(count) * 1e9 / ns, static_cast<double>(count * size) / ns};
+}
+
+} // namespace
+
+auto main(int argc, char** argv) -> int {
+    bool quick = false;
+    std::string json_path;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--quick") {
+            quick = true;
+        } else if (arg == "--throughput-only") {
+            // For profiling: just the 32 B throughput case.
+            char tmpl[] = "/dev/shm/tp-bench-XXXXXX";
+            if (::mkdtemp(tmpl) == nullptr) {
+                return 1;
+            }
+            pin_to_cpu(0);
+            const Throughput t = ipc_throughput(tmpl, 32, 20'000'000);
+            ::rmdir(tmpl);
+            std::printf("IPC one-way 32 B: %.3e msgs/s, raw ring %.3e msgs/s, raw ring + locked claim %.3e msgs/s\n",
+                        t.msgs_per_s, raw_spsc_throughput(20'000'000, false), raw_spsc_throughput(20'000'000, true));
+            return 0;
+        } else if (arg == "--json" && i + 1 < argc) {
+            json_path = argv[++i];
+        } else {
+            std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--throughput-only]\n", argv[0]);
+            return 2;
+        }
+    }
+    char dir_template[] = "/dev/shm/tp-bench-XXXXXX";
+    if (::mkdtemp(dir_template) == nullptr) {
+        std::perror("mkdtemp");
+        return 1;
+    }
+    const std::string dir = dir_template;
+    pin_to_cpu(0);
+    const double tpn = ticks_per_ns();
+    const std::uint64_t rounds = quick ? 20'000 : 200'000;
+    const std::uint64_t small_count = quick ? 2'000'000 : 20'000'000;
+    const std::uint64_t large_count = quick ? 50'000 : 500'000;
+
+    const Percentiles raw = raw_ping_pong(rounds, tpn);
+    const double copy_small = memcpy_bandwidth(4096, quick ? (1ULL << 30U) : (8ULL << 30U));
+    const double copy_large = memcpy_bandwidth(64ULL << 20U, quick ? (1ULL << 30U) : (4ULL << 30U));
+    const Percentiles rtt32 = ipc_ping_pong(dir, 32, rounds, tpn);
+    const Percentiles rtt256 = ipc_ping_pong(dir, 256, rounds, tpn);
+    const Throughput tp32 = ipc_throughput(dir, 32, small_count);
+    const Throughput tp4k = ipc_throughput(dir, 4096, large_count);
+    const double ring_plain = raw_spsc_throughput(small_count, false);
+    const double ring_locked = raw_spsc_throughput(small_count, true);
+    ::rmdir(dir.c_str());
+
+    std::printf("\nbench_transport (built-in IPC, term-length=4m, %u CPUs)\n\n", std::thread::hardware_concurrency());
+    std::printf("%-34s %12s %12s %12s %10s\n", "round trip (ns)", "p50", "p99", "p99.9", "p50/raw");
+    std::printf("%-34s %12.0f %12.0f %12.0f %10s\n", "raw cache-line ping-pong", raw.p50, raw.p99, raw.p999, "1.00");
+    std::printf("%-34s %12.0f %12.0f %12.0f %10.2f\n", "IPC ping-pong 32 B", rtt32.p50, rtt32.p99, rtt32.p999,
+                rtt32.p50 / raw.p50);
+    std::printf("%-34s %12.0f %12.0f %12.0f %10.2f\n", "IPC ping-pong 256 B", rtt256.p50, rtt256.p99, rtt256.p999,
+                rtt256.p50 / raw.p50);
+    std::printf("\n%-34s %14s %12s %14s\n", "throughput", "msgs/s", "GB/s", "ratio");
+    std::printf("%-34s %14.3e %12s %14s\n", "raw ring 64 B slots", ring_plain, "-", "1.00");
+    std::printf("%-34s %14.3e %12s %14.2f\n", "raw ring + locked claim", ring_locked, "-", ring_locked / ring_plain);
+    std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 32 B", tp32.msgs_per_s, tp32.bytes_per_ns,
+                tp32.msgs_per_s / ring_plain);
+    std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 4 KiB (vs memcpy 64M)", tp4k.msgs_per_s, tp4k.bytes_per_ns,
+                tp4k.bytes_per_ns / copy_large);
+    std::printf("%-34s %14s %12.2f %14s\n", "memcpy 4 KiB blocks (in cache)", "-", copy_small, "-");
+    std::printf("%-34s %14s %12.2f %14s\n", "memcpy 64 MiB blocks", "-", copy_large, "1.00");
+    std::printf("\nratios: round trip p50 / raw ping-pong p50; 32 B rate / raw ring rate; 4 KiB bandwidth / memcpy\n");
+
+    if (!json_path.empty()) {
+        if (FILE* f = std::fopen(json_path.c_str(), "w")) {
+            std::fprintf(f,
+                         "{\n  \"raw_ping_pong_ns\": {\"p50\": %.1f, \"p99\": %.1f, \"p999\": %.1f},\n"
+                         "  \"ipc_rtt_32_ns\": {\"p50\": %.1f, \"p99\": %.1f, \"p999\": %.1f},\n"
+                         "  \"ipc_rtt_256_ns\": {\"p50\": %.1f, \"p99\": %.1f, \"p999\": %.1f},\n"
+                         "  \"ipc_throughput_32_msgs_per_s\": %.0f,\n  \"ipc_throughput_4k_msgs_per_s\": %.0f,\n"
+                         "  \"ipc_throughput_4k_gb_per_s\": %.3f,\n  \"memcpy_4k_gb_per_s\": %.3f,\n"
+                         "  \"memcpy_64m_gb_per_s\": %.3f,\n  \"raw_ring_msgs_per_s\": %.0f,\n"
+                         "  \"raw_ring_locked_msgs_per_s\": %.0f\n}\n",
+                         raw.p50, raw.p99, raw.p999, rtt32.p50, rtt32.p99, rtt32.p999, rtt256.p50, rtt256.p99,
+                         rtt256.p999, tp32.msgs_per_s, tp4k.msgs_per_s, tp4k.bytes_per_ns, copy_small, copy_large,
+                         ring_plain, ring_locked);
+            std::fclose(f);
+        }
+    }
+    return 0;
+}
