@@ -3,6 +3,7 @@
 #
 #   ./build.sh demo    install missing Debian packages, build (release), run the main job
 #   ./build.sh test    install missing Debian packages, build, run the whole test suite
+#                      (fuzz corpus replay under ASan+UBSan, ThreadSanitizer stress, then ctest)
 #   ./build.sh deps    only install missing Debian packages
 #   ./build.sh build [preset]   configure and build one CMake preset (default: release)
 #
@@ -80,6 +81,23 @@ fuzz_replay() {
     return $failed
 }
 
+tsan_stress() {
+    # The threaded stress tests of the seqlock and the IPC log, under ThreadSanitizer.
+    log "ThreadSanitizer stress tests"
+    cmake --preset tsan >/dev/null
+    local targets
+    targets=$(grep -l 'tsan' tests/stress/*/CMakeLists.txt | xargs grep -ho 'tp_add_gtest([a-z_]*' | sed 's/tp_add_gtest(//')
+    # shellcheck disable=SC2086
+    cmake --build build/tsan -j "$JOBS" --target $targets
+    local t
+    for t in $targets; do
+        local exe
+        exe=$(find build/tsan/tests -type f -name "$t" -perm -u+x | head -1)
+        TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$exe" --gtest_brief=1 || return 1
+        echo "tsan ok: $t"
+    done
+}
+
 cmd="${1:-help}"
 case "$cmd" in
     deps)
@@ -98,6 +116,7 @@ case "$cmd" in
     test)
         deps
         fuzz_replay
+        tsan_stress
         configure_build release
         log "tests"
         ctest --test-dir build/release -j "$JOBS" --output-on-failure --timeout 600
