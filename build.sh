@@ -82,20 +82,12 @@ fuzz_replay() {
 }
 
 tsan_stress() {
-    # The threaded stress tests of the seqlock and the IPC log, under ThreadSanitizer.
+    # The tests labelled `tsan` (threaded stress of the seqlock and the IPC log) under ThreadSanitizer.
     log "ThreadSanitizer stress tests"
     cmake --preset tsan >/dev/null
-    local targets
-    targets=$(grep -l 'tsan' tests/stress/*/CMakeLists.txt | xargs grep -ho 'tp_add_gtest([a-z_]*' | sed 's/tp_add_gtest(//')
-    # shellcheck disable=SC2086
-    cmake --build build/tsan -j "$JOBS" --target $targets
-    local t
-    for t in $targets; do
-        local exe
-        exe=$(find build/tsan/tests -type f -name "$t" -perm -u+x | head -1)
-        TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$exe" --gtest_brief=1 || return 1
-        echo "tsan ok: $t"
-    done
+    cmake --build build/tsan -j "$JOBS" --target tsan_tests
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        ctest --test-dir build/tsan -L tsan --output-on-failure --timeout 600
 }
 
 cmd="${1:-help}"

@@ -38,4 +38,11 @@ function(tp_add_gtest name)
   file(WRITE "${label_script}"
     "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${ARG_LABELS}\")\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${label_script}")
+  # Tests labelled `tsan` are the ThreadSanitizer suite: `cmake --build --preset tsan --target tsan_tests`.
+  if(";${ARG_LABELS};" MATCHES ";tsan;")
+    if(NOT TARGET tsan_tests)
+      add_custom_target(tsan_tests)
+    endif()
+    add_dependencies(tsan_tests ${name})
+  endif()
 endfunction()
