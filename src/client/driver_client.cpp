@@ -275,7 +275,7 @@ auto DriverClient::do_work(std::uint64_t now_ns) -> int {
             }
         }
         // The driver announces every attached stream each period; 3 silent periods mean it is gone.
-        if (now_ns - m_last_announce_ns > 3 * m_config.announce_period_ns) {
+        if (now_ns > m_last_announce_ns && now_ns - m_last_announce_ns > 3 * m_config.announce_period_ns) {
             lose_lease(LeaseLoss::DriverSilent, now_ns);
             ++work;
         }

@@ -57,6 +57,8 @@ struct FrameView {
 
     /// The accepted seq_commit word ((seq << 1) | 1).
     [[nodiscard]] auto commit_word() const noexcept -> std::uint64_t { return m_accepted_word; }
+    /// The slot's seq_commit word in the mapping (for re-checks by wrappers of this view).
+    [[nodiscard]] auto commit_word_ptr() const noexcept -> const std::uint64_t* { return m_seq_word; }
 
 private:
     friend auto read_frame(const RegionSetView&, std::uint64_t, std::uint64_t, FrameView&) noexcept -> ReadResult;

@@ -274,3 +274,13 @@ TEST_F(DriverClientTest, NotConnectedAttachBacksOff) {
 }
 
 } // namespace
+
+namespace {
+TEST_F(DriverClientTest, TimestampsFromBeforeTheAttachDoNotLookSilent) {
+    auto& c = make();
+    c.open(0);
+    c.on_attach_response(ok_response(proxy.attaches.back()), 10 * S);
+    c.do_work(10 * S - 1); // a duty cycle that read the clock before the response was handled
+    EXPECT_EQ(c.state(), DriverClientState::Attached);
+}
+} // namespace
