@@ -43,6 +43,12 @@ struct ClientContext {
     std::uint64_t attach_retry_ns{1'000'000'000ULL};
     std::uint64_t qos_interval_ns{1'000'000'000ULL};
     std::uint64_t hello_interval_ns{1'000'000'000ULL};
+
+    /// Defaults overridden from the environment, for applications configured by their launcher:
+    /// TP_TRANSPORT (builtin|aeron), TP_TRANSPORT_DIR, AERON_DIR, TP_CONTROL_CHANNEL,
+    /// TP_CONTROL_STREAM_ID, TP_ANNOUNCE_STREAM_ID, TP_ALLOWED_BASE_DIRS (':'-separated) and
+    /// TP_ANNOUNCE_PERIOD_MS (also sets the keepalive, hello and QoS intervals).
+    [[nodiscard]] static auto from_environment() -> ClientContext;
 };
 
 } // namespace tp
