@@ -95,7 +95,9 @@ void DriverClient::send_attach(std::uint64_t now_ns) {
     m_state = DriverClientState::Attaching;
     m_deadline_ns = now_ns + m_config.attach_timeout_ns;
     if (!m_proxy.send_attach(req)) {
-        enter_backoff(now_ns); // not connected to the driver yet: retry later
+        // No driver listening yet: retry at the base interval (no doubling, it is not a refusal).
+        m_state = DriverClientState::Backoff;
+        m_deadline_ns = now_ns + m_config.retry_backoff_ns;
     }
 }
 

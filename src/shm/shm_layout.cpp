@@ -105,9 +105,12 @@ auto create_region_file(const std::string& path, const LayoutConfig& cfg, const 
     if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
         return make_errno_error(ErrorCode::IoError, "cannot size '" + path + "' to " + std::to_string(size) + " bytes");
     }
+    // Prefault: fallocate allocates every page of a tmpfs/hugetlbfs file in one call (far cheaper
+    // than one page fault per page); where it is unsupported, touch the pages after mapping.
+    const bool allocated = cfg.prefault && ::fallocate(fd.get(), 0, 0, static_cast<off_t>(size)) == 0;
     TP_TRY(region, MappedRegion::map(fd.get(), static_cast<std::size_t>(size), Access::ReadWrite, path));
     write_superblock(region.data(), sb);
-    if (cfg.prefault) {
+    if (cfg.prefault && !allocated) {
         region.prefault();
     }
     if (cfg.mlock) {

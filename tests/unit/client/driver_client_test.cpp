@@ -284,3 +284,15 @@ TEST_F(DriverClientTest, TimestampsFromBeforeTheAttachDoNotLookSilent) {
     EXPECT_EQ(c.state(), DriverClientState::Attached);
 }
 } // namespace
+
+namespace {
+TEST_F(DriverClientTest, NoDriverYetRetriesAtTheBaseInterval) {
+    auto& c = make();
+    proxy.connected = false;
+    c.open(0);
+    for (std::uint64_t t = 1; t <= 5; ++t) {
+        c.do_work(t * S); // base retry interval 1 s, never doubled while nobody listens
+    }
+    EXPECT_EQ(proxy.attaches.size(), 6U);
+}
+} // namespace
