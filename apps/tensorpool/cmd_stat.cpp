@@ -78,16 +78,17 @@ auto run_stat(const StatOptions& o) -> int {
         duration_s > 0.0 ? start + to_ns(duration_s) : std::numeric_limits<std::uint64_t>::max();
     const std::uint64_t interval_ns = to_ns(o.interval_s);
     const bool terminal = !o.json && ::isatty(STDOUT_FILENO) == 1;
-    std::uint64_t next_render = start + interval_ns;
+    std::uint64_t next_render = terminal ? start : start + interval_ns; // a terminal shows the frame at once
     StatView view(to_ns(o.stale_after_s));
     concurrent::BackoffIdleStrategy idle(10, 5, std::chrono::microseconds(1), std::chrono::milliseconds(1));
 
+    const std::string transport_dir = ctx->config().directory;
     auto render = [&](std::uint64_t now, bool final_block) -> bool {
         const std::string table = view.render_text(now);
-        char head[160];
+        char head[512];
         if (terminal) {
-            std::snprintf(head, sizeof head, "\x1b[H\x1b[2Jtensorpool stat  every %.1f s  (Ctrl-C quits)\n\n",
-                          o.interval_s);
+            std::snprintf(head, sizeof head, "\x1b[H\x1b[2Jtensorpool stat  %s  every %.1f s  (Ctrl-C quits)\n\n",
+                          transport_dir.c_str(), o.interval_s);
         } else {
             std::snprintf(head, sizeof head, "--- tensorpool stat +%.1f s%s ---\n",
                           static_cast<double>(now - start) / 1e9, final_block ? " (final)" : "");

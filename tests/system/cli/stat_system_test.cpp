@@ -47,6 +47,18 @@ auto qos_consumer(std::uint32_t consumer, std::uint64_t epoch, std::uint64_t seq
     return buf;
 }
 
+auto data_source_announce(std::uint64_t epoch) -> Bytes {
+    Bytes buf(256);
+    wire::DataSourceAnnounce m;
+    m.wrap_and_apply_header(buf.data(), 0, buf.size());
+    m.clear();
+    m.stream_id(10000).producer_id(77).epoch(epoch).meta_version(3);
+    m.put_name("cam-left");
+    m.put_summary("rgb8 640x480");
+    buf.resize(m.frame_length());
+    return buf;
+}
+
 class StatSystemTest : public CliSystemTest {
 protected:
     /// Attaches producer 77 then consumer 5 on stream 10000.
@@ -93,7 +105,9 @@ TEST_F(StatSystemTest, JsonSnapshotSeesStreamEpochAndBothRoles) {
     auto stat = spawn_cli({"stat", "--json", "--duration", "2.5"}, "stat.log");
     ASSERT_TRUE(wait_output(stat, "listening on")) << stat.output();
     StreamPublisher qos(transport_dir, CHANNEL, 1200);
-    ASSERT_TRUE(tp::test::wait_until([&] { return qos.connected(); }, 10s));
+    StreamPublisher meta(transport_dir, CHANNEL, 1300);
+    ASSERT_TRUE(tp::test::wait_until([&] { return qos.connected() && meta.connected(); }, 10s));
+    ASSERT_TRUE(meta.offer(data_source_announce(*producer->epoch)));
     // Driver-wide outcomes while stat listens: a rejected second producer, a detached consumer.
     auto second = c->attach_and_wait(78, Role::Producer);
     ASSERT_TRUE(second);
@@ -128,6 +142,9 @@ TEST_F(StatSystemTest, JsonSnapshotSeesStreamEpochAndBothRoles) {
     EXPECT_EQ(s["producer_qos"]["epoch"], *producer->epoch);
     // Several QoS messages with growing sequence numbers give a rate.
     EXPECT_GT(s["producer_rate_hz"].get<double>(), 0.0);
+    EXPECT_EQ(s["data_source"]["name"], "cam-left");
+    EXPECT_EQ(s["data_source"]["summary"], "rgb8 640x480");
+    EXPECT_EQ(s["data_source"]["meta_version"], 3);
     const json* cons = nullptr;
     for (const auto& cr : s["consumers"]) {
         if (cr["consumer_id"] == 5) {
