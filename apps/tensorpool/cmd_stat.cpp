@@ -5,7 +5,7 @@
 // --json collects for a while and prints one snapshot.
 #include "subcommands.hpp"
 
-#if defined(HAVE_TP_TRANSPORT) && defined(HAVE_TP_CLIENT)
+#if defined(HAVE_TP_TRANSPORT) && defined(HAVE_TP_CLIENT) && defined(HAVE_TP_CODEC)
 
 #include "common/clock.hpp"
 #include "common_options.hpp"
@@ -154,4 +154,4 @@ const SubcommandRegistration REG{
 } // namespace
 } // namespace tp::apps
 
-#endif // HAVE_TP_TRANSPORT && HAVE_TP_CLIENT
+#endif // HAVE_TP_TRANSPORT && HAVE_TP_CLIENT && HAVE_TP_CODEC

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common_options.hpp"
 
+#ifdef HAVE_TP_TRANSPORT
+
 #include "subcommands.hpp"
 #include "tensorpool/channel_uri.hpp"
 
@@ -203,3 +205,5 @@ auto distinct(std::vector<StreamEndpoint> endpoints) -> std::vector<StreamEndpoi
 }
 
 } // namespace tp::apps
+
+#endif // HAVE_TP_TRANSPORT

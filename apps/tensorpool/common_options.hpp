@@ -18,10 +18,13 @@ namespace tp::apps {
 
 /// Default channel of every shared stream (SPEC_DECISIONS §1, D-01: the identical string everywhere).
 inline constexpr const char* DEFAULT_CHANNEL = "aeron:ipc?term-length=4m";
-/// Default stream ids (SPEC_DECISIONS §1).
+/// Default control stream id (SPEC_DECISIONS §1); the announce stream defaults to it.
 inline constexpr std::int32_t DEFAULT_CONTROL_STREAM = 1000;
+/// Default shared descriptor stream id (SPEC_DECISIONS §1).
 inline constexpr std::int32_t DEFAULT_DESCRIPTOR_STREAM = 1100;
+/// Default QoS stream id (SPEC_DECISIONS §1).
 inline constexpr std::int32_t DEFAULT_QOS_STREAM = 1200;
+/// Default metadata stream id (SPEC_DECISIONS §1).
 inline constexpr std::int32_t DEFAULT_METADATA_STREAM = 1300;
 
 /// One transport stream: (channel, stream id).
@@ -31,6 +34,7 @@ struct StreamEndpoint {
     std::string role;          ///< "control", "announce", "descriptor", "qos", "metadata", "custom", or
                                ///< several joined with '+' when they share the endpoint
 
+    /// Same channel string and stream id (the role does not matter).
     [[nodiscard]] auto operator==(const StreamEndpoint& o) const -> bool {
         return channel == o.channel && stream_id == o.stream_id;
     }
@@ -39,19 +43,19 @@ struct StreamEndpoint {
 /// The values of the common client options after parsing. Defaults follow the driver's
 /// (docs/CONFIG.md): announce = control unless set; the other streams on DEFAULT_CHANNEL.
 struct ClientOptions {
-    std::string transport{"builtin"}; ///< "builtin" or "aeron"
-    std::string transport_dir;        ///< empty: $TP_TRANSPORT_DIR, else the transport's default
-    std::string aeron_dir;            ///< Aeron media driver directory (transport "aeron")
-    std::string control_channel{DEFAULT_CHANNEL};
-    std::int32_t control_stream{DEFAULT_CONTROL_STREAM};
-    std::string announce_channel;    ///< empty: control_channel
-    std::int32_t announce_stream{0}; ///< 0: control_stream
-    std::string descriptor_channel{DEFAULT_CHANNEL};
-    std::int32_t descriptor_stream{DEFAULT_DESCRIPTOR_STREAM};
-    std::string qos_channel{DEFAULT_CHANNEL};
-    std::int32_t qos_stream{DEFAULT_QOS_STREAM};
-    std::string metadata_channel{DEFAULT_CHANNEL};
-    std::int32_t metadata_stream{DEFAULT_METADATA_STREAM};
+    std::string transport{"builtin"};                          ///< "builtin" or "aeron"
+    std::string transport_dir;                                 ///< empty: the transport's default directory
+    std::string aeron_dir;                                     ///< Aeron media driver directory (transport "aeron")
+    std::string control_channel{DEFAULT_CHANNEL};              ///< control channel
+    std::int32_t control_stream{DEFAULT_CONTROL_STREAM};       ///< control stream id
+    std::string announce_channel;                              ///< empty: control_channel
+    std::int32_t announce_stream{0};                           ///< 0: control_stream
+    std::string descriptor_channel{DEFAULT_CHANNEL};           ///< shared descriptor channel
+    std::int32_t descriptor_stream{DEFAULT_DESCRIPTOR_STREAM}; ///< shared descriptor stream id
+    std::string qos_channel{DEFAULT_CHANNEL};                  ///< QoS channel
+    std::int32_t qos_stream{DEFAULT_QOS_STREAM};               ///< QoS stream id
+    std::string metadata_channel{DEFAULT_CHANNEL};             ///< metadata channel
+    std::int32_t metadata_stream{DEFAULT_METADATA_STREAM};     ///< metadata stream id
 
     /// The control stream (driver requests and responses, ConsumerHello/Config, ...).
     [[nodiscard]] auto control() const -> StreamEndpoint;

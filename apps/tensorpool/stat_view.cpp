@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stat_view.hpp"
 
+#if defined(HAVE_TP_CLIENT) && defined(HAVE_TP_CODEC)
+
 #include "codec/message_convert.hpp"
 
 #include <algorithm>
@@ -280,3 +282,5 @@ auto StatView::render_text(std::uint64_t now_ns) const -> std::string {
 }
 
 } // namespace tp::apps
+
+#endif // HAVE_TP_CLIENT && HAVE_TP_CODEC
