@@ -81,8 +81,22 @@ public:
             }
             idle.idle(work);
         }
-        std::fprintf(stderr, "tensorpool tap: %llu messages, %llu malformed\n",
-                     static_cast<unsigned long long>(m_printed), static_cast<unsigned long long>(m_malformed));
+        // A tap that cannot keep up (a slow reader of its output) is skipped forward by the
+        // transport rather than holding publishers back; say so instead of hiding it.
+        std::uint64_t rejoins = 0;
+        std::uint64_t gaps = 0;
+        for (const auto& sub : m_subs) {
+            const transport::SubscriptionCounters c = sub->counters();
+            rejoins += c.rejoins;
+            gaps += c.gaps;
+        }
+        std::string skipped;
+        if (rejoins + gaps != 0) {
+            skipped = ", skipped forward " + std::to_string(rejoins) + " times, " + std::to_string(gaps) + " gaps";
+        }
+        std::fprintf(stderr, "tensorpool tap: %llu messages, %llu malformed%s\n",
+                     static_cast<unsigned long long>(m_printed), static_cast<unsigned long long>(m_malformed),
+                     skipped.c_str());
         if (m_write_failed) {
             // A closed pipe (`| head`) is the reader's choice; any other write failure is an error.
             return m_write_errno == EPIPE ? EXIT_OK : EXIT_IO;
