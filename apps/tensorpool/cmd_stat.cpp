@@ -14,6 +14,7 @@
 #include "stop_signal.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -108,7 +109,7 @@ auto run_stat(const StatOptions& o) -> int {
         if (!o.json && now >= next_render) {
             view.expire(now, to_ns(o.forget_after_s));
             if (!render(now, false)) {
-                return EXIT_OK; // the reader went away (`| head`)
+                return errno == EPIPE ? EXIT_OK : EXIT_IO; // EPIPE: the reader went away (`| head`)
             }
             next_render = std::max(next_render + interval_ns, now + interval_ns / 2);
         }
