@@ -207,3 +207,38 @@ auto distinct(std::vector<StreamEndpoint> endpoints) -> std::vector<StreamEndpoi
 } // namespace tp::apps
 
 #endif // HAVE_TP_TRANSPORT
+
+namespace tp::apps {
+
+auto to_client_context(const ClientOptions& o) -> ClientContext {
+    ClientContext c = ClientContext::from_environment();
+    c.transport = o.transport;
+    c.transport_dir = o.transport_dir;
+    c.aeron_dir = o.aeron_dir;
+    const auto ctl = o.control();
+    const auto ann = o.announce();
+    c.control_channel = ctl.channel;
+    c.control_stream_id = ctl.stream_id;
+    c.announce_channel = ann.channel;
+    c.announce_stream_id = ann.stream_id;
+    c.descriptor_channel = o.descriptor().channel;
+    c.descriptor_stream_id = o.descriptor().stream_id;
+    c.qos_channel = o.qos().channel;
+    c.qos_stream_id = o.qos().stream_id;
+    c.metadata_channel = o.metadata().channel;
+    c.metadata_stream_id = o.metadata().stream_id;
+    return c;
+}
+
+void add_mapping_options(CLI::App& app, std::vector<std::string>& allowed_dirs, std::uint32_t& announce_period_ms) {
+    app.add_option("--allowed-dir", allowed_dirs,
+                   "directory region files may live in (repeatable; default /dev/shm; env TP_ALLOWED_BASE_DIRS)")
+        ->group("Transport and streams");
+    app.add_option("--announce-period-ms", announce_period_ms,
+                   "the driver's policies.announce_period_ms (default 1000; env TP_ANNOUNCE_PERIOD_MS)")
+        ->envname("TP_ANNOUNCE_PERIOD_MS")
+        ->check(CLI::Range(1U, 3600000U))
+        ->group("Transport and streams");
+}
+
+} // namespace tp::apps

@@ -103,3 +103,17 @@ void add_client_options(CLI::App& app, ClientOptions& opts);
 [[nodiscard]] auto distinct(std::vector<StreamEndpoint> endpoints) -> std::vector<StreamEndpoint>;
 
 } // namespace tp::apps
+
+#include "tensorpool/client.hpp"
+
+namespace tp::apps {
+
+/// The public client context for the parsed options (producer / consumer roles). Region files are
+/// accepted from `allowed_base_dirs` (default /dev/shm, env TP_ALLOWED_BASE_DIRS).
+[[nodiscard]] auto to_client_context(const ClientOptions& opts) -> ClientContext;
+
+/// Registers --allowed-dir (repeatable; env TP_ALLOWED_BASE_DIRS, ':'-separated) and
+/// --announce-period-ms (env TP_ANNOUNCE_PERIOD_MS) for subcommands that map regions.
+void add_mapping_options(CLI::App& app, std::vector<std::string>& allowed_dirs, std::uint32_t& announce_period_ms);
+
+} // namespace tp::apps

@@ -2,7 +2,9 @@
 // `tensorpool demo` as a user runs it: processes start, frames are verified, the JSON summary adds up.
 #include "process_harness.hpp"
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -52,6 +54,58 @@ TEST(Demo, BadArgumentsGiveUsageExit) {
     auto st = demo.wait(30s);
     EXPECT_EQ(st.exit_code, 2) << demo.output();
     EXPECT_NE(demo.output().find("consumers"), std::string::npos) << demo.output();
+}
+
+} // namespace
+
+namespace {
+
+TEST(ProduceConsume, AcrossProcessesVerifiesContent) {
+    tp::test::TempDir dir{"tp-pc-"};
+    const std::string shm = dir.file("shm");
+    std::filesystem::create_directories(shm);
+    {
+        std::ofstream cfg(dir.file("driver.toml"));
+        cfg << "[driver]\ntransport_dir = \"" << dir.file("t") << "\"\n[shm]\nbase_dir = \"" << shm
+            << "\"\n[policies]\nannounce_period_ms = 100\nlease_keepalive_interval_ms = 100\nprefault_shm = false\n"
+               "[profiles.p]\nheader_nslots = 64\npayload_pools = [ { pool_id = 1, stride_bytes = 1048576 } ]\n"
+               "[streams.s]\nstream_id = 10000\nprofile = \"p\"\n";
+    }
+    const std::string exe = tp::test::binary_dir() + "/apps/tensorpool/tensorpool";
+    const std::vector<std::string> common = {"--transport-dir", dir.file("t"), "--allowed-dir", shm,
+                                             "--announce-period-ms", "100"};
+    auto driver = tp::test::ChildProcess::spawn(exe, {"driver", "--config", dir.file("driver.toml")}, dir.file("d.log"));
+    std::vector<std::string> cargs = {"consume", "--verify", "seq", "-n", "300", "-q", "--save", dir.file("npy"),
+                                      "--save-max", "1"};
+    cargs.insert(cargs.end(), common.begin(), common.end());
+    auto consumer = tp::test::ChildProcess::spawn(exe, cargs, dir.file("c.log"));
+    // Produce until the consumer has its 300 frames (it may join a little after the first frames).
+    std::vector<std::string> pargs = {"produce", "-n", "5000", "-r", "1000", "--shape", "64", "64", "--dtype", "uint16"};
+    pargs.insert(pargs.end(), common.begin(), common.end());
+    auto producer = tp::test::ChildProcess::spawn(exe, pargs, dir.file("p.log"));
+    auto cs = consumer.wait(60s);
+    EXPECT_TRUE(cs.ok()) << cs.describe() << "\n" << consumer.output() << producer.output() << driver.output();
+    EXPECT_NE(consumer.output().find("consumed 300 frames"), std::string::npos) << consumer.output();
+    EXPECT_NE(consumer.output().find("corrupt 0"), std::string::npos) << consumer.output();
+    EXPECT_NE(consumer.output().find("verified 300"), std::string::npos) << consumer.output();
+    std::size_t npy = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("npy"))) {
+        npy += e.path().extension() == ".npy" ? 1 : 0;
+        EXPECT_EQ(std::filesystem::file_size(e.path()), 128U + 64U * 64U * 2U);
+    }
+    EXPECT_EQ(npy, 1U);
+    producer.kill(SIGINT);
+    EXPECT_TRUE(producer.wait(20s).exited);
+}
+
+TEST(ProduceConsume, NoDriverGivesAClearError) {
+    tp::test::TempDir dir{"tp-pc-"};
+    auto producer = tp::test::ChildProcess::spawn(tp::test::binary_dir() + "/apps/tensorpool/tensorpool",
+                                                  {"produce", "--transport-dir", dir.file("t"), "--wait", "0.5"},
+                                                  dir.file("p.log"));
+    auto st = producer.wait(30s);
+    EXPECT_EQ(st.exit_code, 1) << producer.output();
+    EXPECT_NE(producer.output().find("tensorpool driver"), std::string::npos) << producer.output();
 }
 
 } // namespace
