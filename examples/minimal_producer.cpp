@@ -43,7 +43,6 @@ int main(int argc, char** argv) {
         producer->do_work(); // keepalives, QoS, metadata
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    std::printf("published %d frames, epoch %llu\n", frames,
-                static_cast<unsigned long long>(producer->stats().epoch));
+    std::printf("published %d frames, epoch %llu\n", frames, static_cast<unsigned long long>(producer->stats().epoch));
     return 0;
 }

@@ -48,10 +48,10 @@ int main(int argc, char** argv) {
     const std::string dir = argv[1];
     std::vector<std::pair<std::string, Seq>> seeds;
     seeds.emplace_back("attach_producer", Seq{}.add(attach(1, 7, 1)));
-    seeds.emplace_back("attach_keepalive_detach",
-                       Seq{}.add(attach(1, 7, 1)).add(Keepalive{1, 10000, 7, 1, 0}).add(DetachRequest{2, 1, 10000, 7, 1}));
-    seeds.emplace_back("two_producers_consumer",
-                       Seq{}.add(attach(1, 7, 1)).add(attach(2, 8, 1)).add(attach(3, 9, 2)));
+    seeds.emplace_back(
+        "attach_keepalive_detach",
+        Seq{}.add(attach(1, 7, 1)).add(Keepalive{1, 10000, 7, 1, 0}).add(DetachRequest{2, 1, 10000, 7, 1}));
+    seeds.emplace_back("two_producers_consumer", Seq{}.add(attach(1, 7, 1)).add(attach(2, 8, 1)).add(attach(3, 9, 2)));
     seeds.emplace_back("dynamic_streams",
                        Seq{}.add(attach(1, 7, 1, 5, 2)).add(attach(2, 8, 1, 6, 2)).add(attach(3, 9, 2, 20000, 1)));
     seeds.emplace_back("shutdown", Seq{}.add(attach(1, 7, 2)).add(ShutdownRequest{5, 1, "tok", "bye"}));

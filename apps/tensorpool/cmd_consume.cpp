@@ -38,18 +38,30 @@ struct ConsumeArgs {
 
 auto npy_descr(Dtype d) -> const char* {
     switch (d) {
-    case Dtype::Uint8: return "|u1";
-    case Dtype::Int8: return "|i1";
-    case Dtype::Uint16: return "<u2";
-    case Dtype::Int16: return "<i2";
-    case Dtype::Uint32: return "<u4";
-    case Dtype::Int32: return "<i4";
-    case Dtype::Uint64: return "<u8";
-    case Dtype::Int64: return "<i8";
-    case Dtype::Float32: return "<f4";
-    case Dtype::Float64: return "<f8";
-    case Dtype::Boolean: return "|b1";
-    default: return "|u1";
+    case Dtype::Uint8:
+        return "|u1";
+    case Dtype::Int8:
+        return "|i1";
+    case Dtype::Uint16:
+        return "<u2";
+    case Dtype::Int16:
+        return "<i2";
+    case Dtype::Uint32:
+        return "<u4";
+    case Dtype::Int32:
+        return "<i4";
+    case Dtype::Uint64:
+        return "<u8";
+    case Dtype::Int64:
+        return "<i8";
+    case Dtype::Float32:
+        return "<f4";
+    case Dtype::Float64:
+        return "<f8";
+    case Dtype::Boolean:
+        return "|b1";
+    default:
+        return "|u1";
     }
 }
 
@@ -60,8 +72,9 @@ auto save_npy(const std::string& path, const Frame& f, const std::vector<std::by
         shape += std::to_string(f.dims[i]) + (f.ndims == 1 ? "," : (i + 1 < f.ndims ? ", " : ""));
     }
     shape += ")";
-    std::string header = std::string("{'descr': '") + npy_descr(f.dtype) + "', 'fortran_order': " +
-                         (f.major_order == MajorOrder::Column ? "True" : "False") + ", 'shape': " + shape + ", }";
+    std::string header = std::string("{'descr': '") + npy_descr(f.dtype) +
+                         "', 'fortran_order': " + (f.major_order == MajorOrder::Column ? "True" : "False") +
+                         ", 'shape': " + shape + ", }";
     const std::size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
     header += '\n';
@@ -173,7 +186,8 @@ const SubcommandRegistration REG{
     "consume", "Receive frames zero-copy; verify a pattern, print rates and drops, save frames as .npy",
     [](CLI::App& app) {
         auto a = std::make_shared<ConsumeArgs>();
-        app.add_option("-s,--stream", a->stream_id, "logical stream id (default 10000)")->check(CLI::Range(1U, 0x7FFFFFFFU));
+        app.add_option("-s,--stream", a->stream_id, "logical stream id (default 10000)")
+            ->check(CLI::Range(1U, 0x7FFFFFFFU));
         app.add_option("-n,--count", a->count, "exit after this many frames (0 = until interrupted)");
         app.add_option("-d,--duration", a->duration_s, "exit after this many seconds (0 = no limit)")
             ->check(CLI::Range(0.0, 1e6));

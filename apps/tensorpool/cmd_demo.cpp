@@ -128,8 +128,9 @@ auto run_driver_child(const std::string& dir, const DemoArgs& a, SharedBlock* sh
                              "/transport\"\n[shm]\nbase_dir = \"" + dir +
                              "/shm\"\n[policies]\nannounce_period_ms = 200\nlease_keepalive_interval_ms = 200\n"
                              "shutdown_timeout_ms = 0\n[profiles.camera]\nheader_nslots = " +
-                             std::to_string(nslots) + "\npayload_pools = [ { pool_id = 1, stride_bytes = " +
-                             std::to_string(stride) + " } ]\n"
+                             std::to_string(nslots) +
+                             "\npayload_pools = [ { pool_id = 1, stride_bytes = " + std::to_string(stride) +
+                             " } ]\n"
                              "[streams.camera]\nstream_id = 10000\nprofile = \"camera\"\n";
     auto drv = Driver::create_from_toml(toml);
     if (!drv) {
@@ -267,7 +268,9 @@ auto fork_child(const std::function<int()>& fn) -> pid_t {
     return pid;
 }
 
-auto mb_s(std::uint64_t bytes, double s) -> double { return s > 0 ? static_cast<double>(bytes) / 1e6 / s : 0.0; }
+auto mb_s(std::uint64_t bytes, double s) -> double {
+    return s > 0 ? static_cast<double>(bytes) / 1e6 / s : 0.0;
+}
 
 auto run_demo(const DemoArgs& a) -> int {
     const std::string dir = "/dev/shm/tensorpool-demo-" + std::to_string(::getpid());
@@ -314,7 +317,8 @@ auto run_demo(const DemoArgs& a) -> int {
                         fps * static_cast<double>(a.width * a.height) / 1e6, static_cast<unsigned long long>(frames));
             if (latency) {
                 std::printf(" lat p50 %6.1f us p99 %7.1f us  drops %llu/%llu  corrupt %llu",
-                            static_cast<double>(percentile(s, 0.5)) / 1e3, static_cast<double>(percentile(s, 0.99)) / 1e3,
+                            static_cast<double>(percentile(s, 0.5)) / 1e3,
+                            static_cast<double>(percentile(s, 0.99)) / 1e3,
                             static_cast<unsigned long long>(s.drops_gap.load()),
                             static_cast<unsigned long long>(s.drops_late.load()),
                             static_cast<unsigned long long>(s.corrupt.load()));
@@ -404,11 +408,14 @@ const SubcommandRegistration REG{
     "demo", "Run a driver, a producer and consumers as separate processes; live rates, latency and drops",
     [](CLI::App& app) {
         auto args = std::make_shared<DemoArgs>();
-        app.add_option("-d,--duration", args->duration_s, "seconds to run (default 10)")->check(CLI::Range(0.5, 3600.0));
-        app.add_option("-n,--consumers", args->consumers, "consumer processes (1-8, default 2)")->check(CLI::Range(1, 8));
+        app.add_option("-d,--duration", args->duration_s, "seconds to run (default 10)")
+            ->check(CLI::Range(0.5, 3600.0));
+        app.add_option("-n,--consumers", args->consumers, "consumer processes (1-8, default 2)")
+            ->check(CLI::Range(1, 8));
         app.add_option("--width", args->width, "frame width in pixels (default 640)")->check(CLI::Range(8U, 4096U));
         app.add_option("--height", args->height, "frame height in pixels (default 480)")->check(CLI::Range(1U, 2048U));
-        app.add_option("-r,--rate", args->rate_hz, "frames per second (default 1000)")->check(CLI::Range(1.0, 100000.0));
+        app.add_option("-r,--rate", args->rate_hz, "frames per second (default 1000)")
+            ->check(CLI::Range(1.0, 100000.0));
         app.add_flag("--json", args->json, "print one JSON object at the end instead of live status");
         return SubcommandRunner{[args] { return run_demo(*args); }};
     }};

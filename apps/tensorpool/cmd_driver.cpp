@@ -67,16 +67,17 @@ profile = "default"
     return EXIT_OK;
 }
 
-const SubcommandRegistration REG{"driver", "Run the SHM driver (leases, epochs, announces)", [](CLI::App& app) {
-    auto config = std::make_shared<std::string>();
-    auto check = std::make_shared<bool>(false);
-    app.add_option("-c,--config", *config,
-                   "TOML configuration file (docs/CONFIG.md); without it: one stream 10000 with pools of 64 KiB, "
-                   "1 MiB and 16 MiB")
-        ->check(CLI::ExistingFile);
-    app.add_flag("--check", *check, "validate the configuration, print the streams and exit");
-    return SubcommandRunner{[config, check] { return run_driver(*config, *check); }};
-}};
+const SubcommandRegistration REG{
+    "driver", "Run the SHM driver (leases, epochs, announces)", [](CLI::App& app) {
+        auto config = std::make_shared<std::string>();
+        auto check = std::make_shared<bool>(false);
+        app.add_option("-c,--config", *config,
+                       "TOML configuration file (docs/CONFIG.md); without it: one stream 10000 with pools of 64 KiB, "
+                       "1 MiB and 16 MiB")
+            ->check(CLI::ExistingFile);
+        app.add_flag("--check", *check, "validate the configuration, print the streams and exit");
+        return SubcommandRunner{[config, check] { return run_driver(*config, *check); }};
+    }};
 
 } // namespace
 } // namespace tp::apps

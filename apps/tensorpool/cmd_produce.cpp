@@ -10,8 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <thread>
 #include <vector>
@@ -36,9 +36,9 @@ struct ProduceArgs {
 };
 
 const std::map<std::string, Dtype> DTYPES = {
-    {"uint8", Dtype::Uint8},   {"int8", Dtype::Int8},     {"uint16", Dtype::Uint16},   {"int16", Dtype::Int16},
-    {"uint32", Dtype::Uint32}, {"int32", Dtype::Int32},   {"uint64", Dtype::Uint64},   {"int64", Dtype::Int64},
-    {"float32", Dtype::Float32}, {"float64", Dtype::Float64}, {"bool", Dtype::Boolean}, {"bytes", Dtype::Bytes}};
+    {"uint8", Dtype::Uint8},     {"int8", Dtype::Int8},       {"uint16", Dtype::Uint16}, {"int16", Dtype::Int16},
+    {"uint32", Dtype::Uint32},   {"int32", Dtype::Int32},     {"uint64", Dtype::Uint64}, {"int64", Dtype::Int64},
+    {"float32", Dtype::Float32}, {"float64", Dtype::Float64}, {"bool", Dtype::Boolean},  {"bytes", Dtype::Bytes}};
 
 } // namespace
 
@@ -148,7 +148,8 @@ const SubcommandRegistration REG{
     "produce", "Publish synthetic frames (shape, dtype, rate, pattern, count) or raw frames from a file",
     [](CLI::App& app) {
         auto a = std::make_shared<ProduceArgs>();
-        app.add_option("-s,--stream", a->stream_id, "logical stream id (default 10000)")->check(CLI::Range(1U, 0x7FFFFFFFU));
+        app.add_option("-s,--stream", a->stream_id, "logical stream id (default 10000)")
+            ->check(CLI::Range(1U, 0x7FFFFFFFU));
         app.add_option("--shape", a->shape, "dims, outermost first (default 480 640)")
             ->expected(1, 8)
             ->check(CLI::Range(0, 1 << 30));

@@ -84,9 +84,9 @@ int main(int argc, char** argv) {
         while ((*pub)->offer({buf.data(), len}) < 0) {
         }
         while (!rsp.got) {
-            (*sub)->poll([&](std::span<const std::uint8_t> m, const tp::transport::MessageHeader&) {
-                (void)tp::codec::dispatch(m, rsp, counters);
-            }, 16);
+            (*sub)->poll([&](std::span<const std::uint8_t> m,
+                             const tp::transport::MessageHeader&) { (void)tp::codec::dispatch(m, rsp, counters); },
+                         16);
         }
     };
     std::vector<double> attach_us;

@@ -37,7 +37,7 @@ struct ClientContext {
     /// Directories region files may live in (realpath'd; consumers refuse anything else).
     std::vector<std::string> allowed_base_dirs{"/dev/shm"};
 
-    std::uint64_t announce_period_ns{1'000'000'000ULL};  ///< must equal the driver's policies.announce_period_ms
+    std::uint64_t announce_period_ns{1'000'000'000ULL}; ///< must equal the driver's policies.announce_period_ms
     std::uint64_t keepalive_interval_ns{1'000'000'000ULL};
     std::uint64_t attach_timeout_ns{5'000'000'000ULL};
     std::uint64_t attach_retry_ns{1'000'000'000ULL};

@@ -17,9 +17,9 @@ namespace tp {
 
 /// A snapshot of the driver's counters (for `tensorpool stat` and monitoring).
 struct DriverStats {
-    std::uint64_t streams{0};           ///< streams with an epoch
-    std::uint64_t producer_leases{0};   ///< active producer leases
-    std::uint64_t consumer_leases{0};   ///< active consumer leases
+    std::uint64_t streams{0};         ///< streams with an epoch
+    std::uint64_t producer_leases{0}; ///< active producer leases
+    std::uint64_t consumer_leases{0}; ///< active consumer leases
     std::uint64_t attaches_ok{0};
     std::array<std::uint64_t, 5> attach_rejects{}; ///< by ResponseCode (1 UNSUPPORTED … 4 INTERNAL_ERROR)
     std::uint64_t keepalives{0};

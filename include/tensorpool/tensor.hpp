@@ -41,16 +41,21 @@ enum class ProgressUnit : std::uint8_t { None = 0, Rows = 1, Columns = 2 };
     case Dtype::Int8:
     case Dtype::Boolean:
     case Dtype::Bytes:
-    case Dtype::Bit: return 1;
+    case Dtype::Bit:
+        return 1;
     case Dtype::Uint16:
-    case Dtype::Int16: return 2;
+    case Dtype::Int16:
+        return 2;
     case Dtype::Uint32:
     case Dtype::Int32:
-    case Dtype::Float32: return 4;
+    case Dtype::Float32:
+        return 4;
     case Dtype::Uint64:
     case Dtype::Int64:
-    case Dtype::Float64: return 8;
-    case Dtype::Unknown: return 0;
+    case Dtype::Float64:
+        return 8;
+    case Dtype::Unknown:
+        return 0;
     }
     return 0;
 }

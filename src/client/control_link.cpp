@@ -68,7 +68,9 @@ auto ControlLink::publish_control(std::size_t length) noexcept -> bool {
     return offer_retry(*m_control_pub, {m_buffer.data(), length});
 }
 
-auto ControlLink::send_attach(const AttachRequest& r) -> bool { return publish_control(codec::encode(r, m_buffer)); }
+auto ControlLink::send_attach(const AttachRequest& r) -> bool {
+    return publish_control(codec::encode(r, m_buffer));
+}
 auto ControlLink::send_keepalive(const driver::Keepalive& k) -> bool {
     return publish_control(codec::encode(k, m_buffer));
 }

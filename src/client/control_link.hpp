@@ -45,7 +45,9 @@ public:
     /// Publishes an encoded message of `length` bytes from buffer() on the control stream.
     auto publish_control(std::size_t length) noexcept -> bool;
     /// Publishes already-encoded bytes on the control stream (bounded retry).
-    auto offer_control(std::span<const std::uint8_t> bytes) noexcept -> bool { return offer_retry(*m_control_pub, bytes); }
+    auto offer_control(std::span<const std::uint8_t> bytes) noexcept -> bool {
+        return offer_retry(*m_control_pub, bytes);
+    }
     /// The encode scratch buffer (64 KiB).
     [[nodiscard]] auto buffer() noexcept -> std::span<std::uint8_t> { return m_buffer; }
     /// Monotonic time at which the first control/announce image appeared (announce join time).

@@ -10,7 +10,9 @@ auto finish(const M& m) noexcept -> std::size_t {
     return m.ok() ? m.frame_length() : 0;
 }
 
-auto text(std::string_view v) -> std::string { return std::string(v); }
+auto text(std::string_view v) -> std::string {
+    return std::string(v);
+}
 
 } // namespace
 

@@ -78,7 +78,9 @@ auto Driver::create_from_toml(const std::string& toml_text) -> Expected<Driver> 
     return Driver(std::move(impl));
 }
 
-auto Driver::do_work() -> int { return m_impl->conductor->do_work(); }
+auto Driver::do_work() -> int {
+    return m_impl->conductor->do_work();
+}
 
 void Driver::run(const std::atomic<bool>& stop) {
     concurrent::BackoffIdleStrategy idle;
@@ -99,9 +101,12 @@ void Driver::request_shutdown() {
 
 auto Driver::run_state() const -> DriverRunState {
     switch (m_impl->conductor->state().phase()) {
-    case driver::DriverPhase::Running: return DriverRunState::Running;
-    case driver::DriverPhase::Draining: return DriverRunState::Draining;
-    case driver::DriverPhase::Stopped: return DriverRunState::Stopped;
+    case driver::DriverPhase::Running:
+        return DriverRunState::Running;
+    case driver::DriverPhase::Draining:
+        return DriverRunState::Draining;
+    case driver::DriverPhase::Stopped:
+        return DriverRunState::Stopped;
     }
     return DriverRunState::Stopped;
 }
@@ -129,8 +134,12 @@ auto Driver::stats() const -> DriverStats {
     return s;
 }
 
-auto Driver::instance_id() const -> const std::string& { return m_impl->config.driver.instance_id; }
-auto Driver::warnings() const -> const std::vector<std::string>& { return m_impl->config.warnings; }
+auto Driver::instance_id() const -> const std::string& {
+    return m_impl->config.driver.instance_id;
+}
+auto Driver::warnings() const -> const std::vector<std::string>& {
+    return m_impl->config.warnings;
+}
 
 auto Driver::describe() const -> std::string {
     const auto& c = m_impl->config;

@@ -11,10 +11,10 @@ namespace {
 constexpr int OFFER_RETRIES = 64; // back-pressure on a 4 MiB control log clears within microseconds
 }
 
-DriverConductor::DriverConductor(const DriverConfig& config, RegionProvisioner& provisioner,
-                                 const common::Clock& clock, std::uint64_t lease_id_seed)
-    : m_state(std::make_unique<DriverState>(config, provisioner, static_cast<DriverProxy&>(*this), clock,
-                                            lease_id_seed)) {}
+DriverConductor::DriverConductor(const DriverConfig& config, RegionProvisioner& provisioner, const common::Clock& clock,
+                                 std::uint64_t lease_id_seed)
+    : m_state(
+          std::make_unique<DriverState>(config, provisioner, static_cast<DriverProxy&>(*this), clock, lease_id_seed)) {}
 
 auto DriverConductor::create(const DriverConfig& config, transport::TransportContext& transport,
                              RegionProvisioner& provisioner, const common::Clock& clock, std::uint64_t lease_id_seed)
@@ -68,9 +68,15 @@ void DriverConductor::on_fragment(std::span<const std::uint8_t> message) {
     }
 }
 
-void DriverConductor::operator()(codec::driver::ShmAttachRequest& m) { m_state->on_attach(codec::decode(m)); }
-void DriverConductor::operator()(codec::driver::ShmDetachRequest& m) { m_state->on_detach(codec::decode(m)); }
-void DriverConductor::operator()(codec::driver::ShmLeaseKeepalive& m) { m_state->on_keepalive(codec::decode(m)); }
+void DriverConductor::operator()(codec::driver::ShmAttachRequest& m) {
+    m_state->on_attach(codec::decode(m));
+}
+void DriverConductor::operator()(codec::driver::ShmDetachRequest& m) {
+    m_state->on_detach(codec::decode(m));
+}
+void DriverConductor::operator()(codec::driver::ShmLeaseKeepalive& m) {
+    m_state->on_keepalive(codec::decode(m));
+}
 void DriverConductor::operator()(codec::driver::ShmDriverShutdownRequest& m) {
     m_state->on_shutdown_request(codec::decode(m));
 }
@@ -100,8 +106,12 @@ void DriverConductor::send_attach_response(const AttachResponse& r) {
 void DriverConductor::send_detach_response(const DetachResponse& r) {
     publish(*m_control_pub, codec::encode(r, m_buffer));
 }
-void DriverConductor::send_lease_revoked(const LeaseRevoked& r) { publish(*m_control_pub, codec::encode(r, m_buffer)); }
-void DriverConductor::send_shutdown(const ShutdownNotice& n) { publish(*m_control_pub, codec::encode(n, m_buffer)); }
+void DriverConductor::send_lease_revoked(const LeaseRevoked& r) {
+    publish(*m_control_pub, codec::encode(r, m_buffer));
+}
+void DriverConductor::send_shutdown(const ShutdownNotice& n) {
+    publish(*m_control_pub, codec::encode(n, m_buffer));
+}
 void DriverConductor::send_announce(const PoolAnnounce& a) {
     publish(m_announce_pub ? *m_announce_pub : *m_control_pub, codec::encode(codec::to_control(a), m_buffer));
 }

@@ -21,8 +21,8 @@ struct Recorder {
 };
 } // namespace
 
-auto ControlClient::create(const std::string& transport_dir, const std::string& channel,
-                           std::int32_t control_stream_id) -> std::unique_ptr<ControlClient> {
+auto ControlClient::create(const std::string& transport_dir, const std::string& channel, std::int32_t control_stream_id)
+    -> std::unique_ptr<ControlClient> {
     transport::TransportConfig cfg;
     cfg.directory = transport_dir;
     auto ctx = transport::TransportContext::create(cfg);

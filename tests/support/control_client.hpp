@@ -21,9 +21,9 @@
 
 namespace tp::test {
 
-using ControlEvent = std::variant<driver::AttachResponse, driver::DetachResponse, driver::LeaseRevoked,
-                                  control::PoolAnnounce, driver::ShutdownNotice, control::ConsumerHello,
-                                  control::ConsumerConfig>;
+using ControlEvent =
+    std::variant<driver::AttachResponse, driver::DetachResponse, driver::LeaseRevoked, control::PoolAnnounce,
+                 driver::ShutdownNotice, control::ConsumerHello, control::ConsumerConfig>;
 
 class ControlClient {
 public:

@@ -22,7 +22,7 @@ using tp::test::ClientTestEnv;
 
 /// Counters shared with forked children (MAP_SHARED | MAP_ANONYMOUS, inherited across fork).
 struct Shared {
-    std::atomic<std::uint64_t> consumer_next[2];  ///< next seq each consumer expects
+    std::atomic<std::uint64_t> consumer_next[2]; ///< next seq each consumer expects
     std::atomic<std::uint64_t> delivered[2];
     std::atomic<std::uint64_t> corrupt[2];
     std::atomic<std::uint64_t> max_epoch[2];
@@ -45,7 +45,9 @@ inline auto content_byte(std::uint64_t seq, std::size_t i) -> std::byte {
     return static_cast<std::byte>((seq * 2654435761ULL + i * 40503ULL) >> 7);
 }
 
-auto tensorpool_exe() -> std::string { return tp::test::binary_dir() + "/apps/tensorpool/tensorpool"; }
+auto tensorpool_exe() -> std::string {
+    return tp::test::binary_dir() + "/apps/tensorpool/tensorpool";
+}
 
 class ClientSystemTest : public ::testing::Test {
 protected:
@@ -137,8 +139,8 @@ TEST_F(ClientSystemTest, TenThousandMixedFramesAcrossProcessesBitExact) {
                 std::this_thread::sleep_for(1ms);
             }
             std::mt19937_64 rng(99);
-            const tp::Dtype dtypes[] = {tp::Dtype::Uint8,  tp::Dtype::Int8,    tp::Dtype::Uint16, tp::Dtype::Int16,
-                                        tp::Dtype::Uint32, tp::Dtype::Int32,   tp::Dtype::Uint64, tp::Dtype::Int64,
+            const tp::Dtype dtypes[] = {tp::Dtype::Uint8,   tp::Dtype::Int8,    tp::Dtype::Uint16,  tp::Dtype::Int16,
+                                        tp::Dtype::Uint32,  tp::Dtype::Int32,   tp::Dtype::Uint64,  tp::Dtype::Int64,
                                         tp::Dtype::Float32, tp::Dtype::Float64, tp::Dtype::Boolean, tp::Dtype::Bytes};
             for (std::uint64_t seq = 0; seq < 10000; ++seq) {
                 // No overwrite: stay within half the ring of the consumer.
@@ -254,11 +256,10 @@ TEST_F(ClientSystemTest, DriverKilledAndRestartedClientsReattachByThemselves) {
     drv.kill(SIGKILL);
     drv.wait(5s);
     auto drv2 = start_driver("driver2.log");
-    ASSERT_TRUE(wait([&] { return sh->max_epoch[0].load() > first_epoch; }, 60s))
-        << "consumer log:\n"
-        << c0.output() << "\nproducer log:\n"
-        << p1.output() << "\ndriver2 log:\n"
-        << drv2.output();
+    ASSERT_TRUE(wait([&] { return sh->max_epoch[0].load() > first_epoch; }, 60s)) << "consumer log:\n"
+                                                                                  << c0.output() << "\nproducer log:\n"
+                                                                                  << p1.output() << "\ndriver2 log:\n"
+                                                                                  << drv2.output();
     const auto after = sh->delivered[0].load();
     EXPECT_TRUE(wait([&] { return sh->delivered[0].load() > after + 50; }));
     sh->stop.store(true);

@@ -24,9 +24,9 @@ auto number(const std::string& json, const std::string& key) -> long long {
 
 TEST(Demo, JsonReportsVerifiedFramesAndNoCorruption) {
     tp::test::TempDir dir{"tp-demo-"};
-    auto demo = tp::test::ChildProcess::spawn(tp::test::binary_dir() + "/apps/tensorpool/tensorpool",
-                                              {"demo", "--duration", "2", "--json", "--rate", "500"},
-                                              dir.file("demo.log"));
+    auto demo =
+        tp::test::ChildProcess::spawn(tp::test::binary_dir() + "/apps/tensorpool/tensorpool",
+                                      {"demo", "--duration", "2", "--json", "--rate", "500"}, dir.file("demo.log"));
     auto st = demo.wait(60s);
     const auto out = demo.output();
     ASSERT_TRUE(st.ok()) << st.describe() << "\n" << out;
@@ -72,15 +72,17 @@ TEST(ProduceConsume, AcrossProcessesVerifiesContent) {
                "[streams.s]\nstream_id = 10000\nprofile = \"p\"\n";
     }
     const std::string exe = tp::test::binary_dir() + "/apps/tensorpool/tensorpool";
-    const std::vector<std::string> common = {"--transport-dir", dir.file("t"), "--allowed-dir", shm,
+    const std::vector<std::string> common = {"--transport-dir",      dir.file("t"), "--allowed-dir", shm,
                                              "--announce-period-ms", "100"};
-    auto driver = tp::test::ChildProcess::spawn(exe, {"driver", "--config", dir.file("driver.toml")}, dir.file("d.log"));
-    std::vector<std::string> cargs = {"consume", "--verify", "seq", "-n", "300", "-q", "--save", dir.file("npy"),
-                                      "--save-max", "1"};
+    auto driver =
+        tp::test::ChildProcess::spawn(exe, {"driver", "--config", dir.file("driver.toml")}, dir.file("d.log"));
+    std::vector<std::string> cargs = {"consume", "--verify", "seq",           "-n",         "300",
+                                      "-q",      "--save",   dir.file("npy"), "--save-max", "1"};
     cargs.insert(cargs.end(), common.begin(), common.end());
     auto consumer = tp::test::ChildProcess::spawn(exe, cargs, dir.file("c.log"));
     // Produce until the consumer has its 300 frames (it may join a little after the first frames).
-    std::vector<std::string> pargs = {"produce", "-n", "5000", "-r", "1000", "--shape", "64", "64", "--dtype", "uint16"};
+    std::vector<std::string> pargs = {"produce", "-n", "5000", "-r",      "1000",
+                                      "--shape", "64", "64",   "--dtype", "uint16"};
     pargs.insert(pargs.end(), common.begin(), common.end());
     auto producer = tp::test::ChildProcess::spawn(exe, pargs, dir.file("p.log"));
     auto cs = consumer.wait(60s);

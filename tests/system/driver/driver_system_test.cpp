@@ -25,7 +25,9 @@ using tp::test::ControlClient;
 using tp::test::ControlEvent;
 namespace fs = std::filesystem;
 
-auto tensorpool_exe() -> std::string { return tp::test::binary_dir() + "/apps/tensorpool/tensorpool"; }
+auto tensorpool_exe() -> std::string {
+    return tp::test::binary_dir() + "/apps/tensorpool/tensorpool";
+}
 
 class DriverSystemTest : public ::testing::Test {
 protected:
@@ -256,8 +258,8 @@ TEST_F(DriverSystemTest, ShutdownNeedsTheTokenD41) {
     ASSERT_TRUE(c->attach_and_wait(1, Role::Producer));
     ASSERT_TRUE(c->shutdown({1, 1, "wrong", "no"}));
     ASSERT_TRUE(c->shutdown({2, 1, "", "no"}));
-    EXPECT_FALSE(c->wait_for([](const ControlEvent& e) { return is<tp::driver::ShutdownNotice>(e) != nullptr; },
-                             500ms));
+    EXPECT_FALSE(
+        c->wait_for([](const ControlEvent& e) { return is<tp::driver::ShutdownNotice>(e) != nullptr; }, 500ms));
     EXPECT_TRUE(drv.running());
     ASSERT_TRUE(c->shutdown({3, 1, "s3cret", "maintenance window"}));
     auto notice = c->wait_for([](const ControlEvent& e) { return is<tp::driver::ShutdownNotice>(e) != nullptr; }, 10s);
@@ -333,7 +335,8 @@ TEST_F(DriverSystemTest, EpochGcRemovesOldEpochsD42) {
     }
     const std::string header = std::get<AttachResponse>(c->events()[0]).header_region_uri;
     // <shm>/tensorpool-<user>/default/10000/<epoch>/header.ring
-    const fs::path stream_dir = fs::path(header.substr(std::string("shm:file?path=").size())).parent_path().parent_path();
+    const fs::path stream_dir =
+        fs::path(header.substr(std::string("shm:file?path=").size())).parent_path().parent_path();
     std::size_t dirs = 0;
     for (const auto& e : fs::directory_iterator(stream_dir)) {
         dirs += e.is_directory() ? 1 : 0;
