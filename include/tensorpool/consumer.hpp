@@ -31,7 +31,8 @@ struct ConsumerOptions {
     std::optional<std::uint32_t> progress_interval_us;
     std::optional<std::uint32_t> progress_bytes_delta;
     std::optional<std::uint32_t> progress_major_delta_units;
-    /// Ask the producer for a per-consumer descriptor / control stream (channel and id both set).
+    /// Ask the producer for a per-consumer descriptor / control stream. A kind is requested only
+    /// when both its channel and its id are set; a half request is not sent (W §10.1.2).
     std::string per_consumer_descriptor_channel;
     std::uint32_t per_consumer_descriptor_stream_id{0};
     std::string per_consumer_control_channel;
@@ -89,6 +90,9 @@ public:
     [[nodiscard]] auto stats() const noexcept -> ConsumerStats;
     /// The metadata attribute `key` of the latest DataSourceMeta, if any.
     [[nodiscard]] auto metadata(const std::string& key) const -> std::optional<std::string>;
+    /// The payload fallback URI of the applied ConsumerConfig ("aeron:" or "bridge://" only, D-27),
+    /// empty if none. state() is Fallback when mapping was refused and this is set (D-21).
+    [[nodiscard]] auto fallback_uri() const -> std::string;
     void close();
 
     struct Impl;

@@ -23,10 +23,10 @@ namespace tp {
 struct ProducerOptions {
     ClientContext context;
     std::uint32_t stream_id{10000};
-    std::uint32_t client_id{0}; ///< 0: random, kept for the object's lifetime
-    bool create_stream{false};  ///< EXISTING_OR_CREATE (dynamic streams); default REQUIRE_EXISTING
-    std::string name;           ///< DataSourceAnnounce name
-    std::string summary;        ///< DataSourceAnnounce summary
+    std::uint32_t client_id{0};       ///< 0: random, kept for the object's lifetime
+    bool create_stream{false};        ///< EXISTING_OR_CREATE (dynamic streams); default REQUIRE_EXISTING
+    std::string name;                 ///< DataSourceAnnounce name
+    std::string summary;              ///< DataSourceAnnounce summary
     bool descriptor_timestamp{false}; ///< write FrameDescriptor.timestampNs (publish time)
     /// Per-consumer streams granted to consumers that ask (D-26 ranges).
     std::uint32_t per_consumer_descriptor_first{31000};
@@ -35,6 +35,9 @@ struct ProducerOptions {
     std::uint32_t per_consumer_control_last{32999};
     bool per_consumer_allow_udp{false};
     bool decline_per_consumer{false};
+    /// Sent to every consumer in ConsumerConfig.payloadFallbackUri (W §10.1.3), e.g. "bridge://cam1"
+    /// or an "aeron:" channel; other schemes are not sent (D-27). Empty: none.
+    std::string payload_fallback_uri;
 };
 
 /// One metadata attribute (DataSourceMeta): key, MIME format and value bytes.
@@ -47,10 +50,10 @@ struct Attribute {
 /// Result of publishing a frame.
 enum class PublishResult : std::uint8_t {
     Ok,
-    NotReady,     ///< not attached (attaching, revoked, driver gone): frame dropped
-    NoPoolFits,   ///< larger than every pool stride: frame dropped
-    InvalidTensor,///< shape/strides a consumer would reject: frame dropped
-    Claimed,      ///< a claim is outstanding
+    NotReady,                ///< not attached (attaching, revoked, driver gone): frame dropped
+    NoPoolFits,              ///< larger than every pool stride: frame dropped
+    InvalidTensor,           ///< shape/strides a consumer would reject: frame dropped
+    Claimed,                 ///< a claim is outstanding
     DescriptorBackPressured, ///< committed in SHM but the descriptor could not be published
 };
 
@@ -110,6 +113,7 @@ private:
     bool m_has_slot{false};
     PublishResult m_result{PublishResult::NotReady};
     std::uint64_t m_trace_id{0};
+    std::uint64_t m_timestamp_ns{0}; ///< capture time set by the caller, 0 = the commit time
 };
 
 /// A producer. Single-threaded: call do_work() regularly (it attaches, keeps the lease alive,

@@ -10,64 +10,80 @@
 #include "codec/message_convert.hpp"
 #include "common/clock.hpp"
 #include "concurrent/atomic_ops.hpp"
-#include "shm/shared_copy.hpp"
-#include "shm/shm_reader.hpp"
 #include "shm/seq_tracker.hpp"
+#include "shm/shm_reader.hpp"
 
 #include <cstring>
 #include <map>
+#include <string_view>
 #include <thread>
 
 namespace tp {
 
 namespace codec_ctl = codec::control;
 
-auto to_string(Dtype d) noexcept -> const char* {
-    switch (d) {
-    case Dtype::Uint8: return "uint8";
-    case Dtype::Int8: return "int8";
-    case Dtype::Uint16: return "uint16";
-    case Dtype::Int16: return "int16";
-    case Dtype::Uint32: return "uint32";
-    case Dtype::Int32: return "int32";
-    case Dtype::Uint64: return "uint64";
-    case Dtype::Int64: return "int64";
-    case Dtype::Float32: return "float32";
-    case Dtype::Float64: return "float64";
-    case Dtype::Boolean: return "bool";
-    case Dtype::Bytes: return "bytes";
-    case Dtype::Bit: return "bit";
-    case Dtype::Unknown: return "unknown";
-    }
-    return "unknown";
+namespace {
+
+/// D-27: only aeron: and bridge:// fallback URIs count; other schemes are unsupported (W §10.1.3).
+auto fallback_supported(std::string_view uri) -> bool {
+    return uri.rfind("aeron:", 0) == 0 || uri.rfind("bridge://", 0) == 0;
 }
 
-auto Frame::still_valid() const noexcept -> bool {
-    if (commit_word_ptr == nullptr) {
-        return false;
+/// Decodes an announce into `a`, reusing its strings and pool entries: announces arrive every
+/// period, and once sized this allocates nothing.
+void decode_into(codec_ctl::ShmPoolAnnounce& m, control::PoolAnnounce& a) {
+    a.stream_id = m.stream_id();
+    a.producer_id = m.producer_id();
+    a.epoch = m.epoch();
+    a.announce_timestamp_ns = m.announce_timestamp_ns();
+    a.clock_domain = m.announce_clock_domain_raw();
+    a.layout_version = m.layout_version();
+    a.header_nslots = m.header_nslots();
+    a.header_slot_bytes = m.header_slot_bytes();
+    auto& pools = m.payload_pools();
+    std::size_t n = 0;
+    while (pools.has_next()) {
+        auto& p = pools.next();
+        if (n == a.pools.size()) {
+            a.pools.emplace_back();
+        }
+        auto& pl = a.pools[n++];
+        pl.pool_id = p.pool_id();
+        pl.pool_nslots = p.pool_nslots();
+        pl.stride_bytes = p.stride_bytes();
+        pl.region_uri.assign(p.region_uri());
     }
-    // SYNC POINT(frame-recheck): the acquire fence orders the caller's payload reads before the
-    // reload; pairs with the writer's slot-claim release fence (same protocol as shm slot-recheck).
-    concurrent::fence_acquire();
-    // relaxed: ordered after the payload reads by the fence above.
-    return concurrent::load_relaxed(commit_word_ptr) == accepted_commit_word;
+    a.pools.resize(n);
+    a.header_region_uri.assign(m.header_region_uri());
 }
 
-auto Frame::copy_to(std::span<std::byte> dst) const noexcept -> bool {
-    if (dst.size() < payload.size()) {
-        return false;
-    }
-    shm::copy_from_shared(dst.data(), payload.data(), payload.size());
-    return still_valid();
-}
+/// The per-consumer stream request of a consumer (W §10.1.2).
+struct StreamRequest {
+    std::string descriptor_channel;
+    std::uint32_t descriptor_stream_id{0};
+    std::string control_channel;
+    std::uint32_t control_stream_id{0};
+
+    [[nodiscard]] auto empty() const -> bool { return descriptor_channel.empty() && control_channel.empty(); }
+};
+
+/// Where a dispatched message came from.
+enum class Source : std::uint8_t { Control, OwnControl, Other };
+
+} // namespace
 
 auto to_string(ConsumerState s) noexcept -> const char* {
     switch (s) {
-    case ConsumerState::Unmapped: return "Unmapped";
-    case ConsumerState::Mapped: return "Mapped";
-    case ConsumerState::Remapping: return "Remapping";
-    case ConsumerState::Fallback: return "Fallback";
-    case ConsumerState::Closed: return "Closed";
+    case ConsumerState::Unmapped:
+        return "Unmapped";
+    case ConsumerState::Mapped:
+        return "Mapped";
+    case ConsumerState::Remapping:
+        return "Remapping";
+    case ConsumerState::Fallback:
+        return "Fallback";
+    case ConsumerState::Closed:
+        return "Closed";
     }
     return "?";
 }
@@ -94,14 +110,31 @@ struct Consumer::Impl final : client::DriverClientListener {
     std::uint64_t highest_epoch{0};
     std::uint64_t remap_deadline_ns{0};
     std::optional<control::PoolAnnounce> pending_announce; ///< a newer epoch to map
+    control::PoolAnnounce announce_scratch;                ///< decode target, reused
     // Hello (D-26): after each new mapping, one hello without the request, then the request.
-    int hello_phase{0}; ///< 0: send empty, 1: send request, 2: periodic
+    StreamRequest request; ///< the configured request, full kinds only (W §10.1.2)
+    int hello_phase{0};    ///< 0: send empty, 1: send the request once answered, 2: periodic
+    /// Our own changed hello was read back from the control stream: the next ConsumerConfig for
+    /// us counts (D-26 "first one wins", in control-stream order like the producer).
     bool awaiting_config{false};
+    bool hello_fresh{true}; ///< the next own hello read back counts as changed (new reference point)
+    bool own_hello_seen{false};
+    StreamRequest last_own_request; ///< of the last own hello read back
+    std::uint64_t configs_adopted{0};
+    std::uint64_t configs_at_empty_hello{0};
     std::uint64_t next_hello_ns{0};
     std::uint64_t next_qos_ns{0};
     std::uint64_t next_stale_check_ns{0};
+    /// D-21: the regions of `refused_epoch` failed the mapping checks; we stay attached and keep
+    /// saying hello (supports_shm false) so a ConsumerConfig can offer a fallback.
+    bool map_refused{false};
+    std::uint64_t refused_epoch{0};
     std::string fallback_uri;
-    std::map<std::string, std::string> meta;
+    std::map<std::string, std::string, std::less<>> meta;
+    std::vector<std::pair<std::string, std::string>> meta_scratch; ///< decode target, reused
+    Source source{Source::Control};
+    codec::DispatchCounters dispatch_counters;
+    control::ConsumerHello hello_msg;
     ConsumerStats stats;
     std::array<std::uint8_t, 4096> buf{};
     FrameHandler* frame_handler{nullptr};
@@ -136,8 +169,33 @@ struct Consumer::Impl final : client::DriverClientListener {
     void unmap(ConsumerState next) {
         reader.reset();
         state = next;
+        drop_own_streams();
+        awaiting_config = false;
+        map_refused = false;
+    }
+
+    /// Back to the shared descriptor stream. Its subscription is closed while a per-consumer one
+    /// is in use: left unpolled it would hold the producer's shared stream back.
+    void drop_own_streams() {
         own_descriptor_sub.reset();
         own_control_sub.reset();
+        stats.per_consumer_descriptor = false;
+        if (!shared_descriptor_sub) {
+            const auto& ctx = options.context;
+            if (auto sub = link->transport().add_subscription(ctx.descriptor_channel, ctx.descriptor_stream_id)) {
+                shared_descriptor_sub = std::move(*sub);
+            } else {
+                std::fprintf(stderr, "tensorpool consumer: cannot resubscribe to the descriptor stream: %s\n",
+                             sub.error().to_string().c_str());
+            }
+        }
+    }
+
+    /// D-26: a fresh reference point for hellos after each mapping attempt.
+    void restart_hellos() {
+        hello_phase = 0;
+        next_hello_ns = 0;
+        hello_fresh = true;
         awaiting_config = false;
     }
 
@@ -152,8 +210,12 @@ struct Consumer::Impl final : client::DriverClientListener {
         }
         unmap(ConsumerState::Unmapped);
         auto r = shm::ShmReader::map(spec, *policy, now());
+        restart_hellos();
         if (!r) {
-            // D-21: no mapping; FALLBACK when a fallback URI was configured for us.
+            // D-21: no mapping; FALLBACK when a fallback URI was configured for us. Not retried for
+            // this epoch (the same checks would fail again); a new epoch or attach tries again.
+            map_refused = true;
+            refused_epoch = a.epoch;
             state = fallback_uri.empty() ? ConsumerState::Unmapped : ConsumerState::Fallback;
             std::fprintf(stderr, "tensorpool consumer: mapping refused: %s\n", r.error().to_string().c_str());
             return;
@@ -166,8 +228,6 @@ struct Consumer::Impl final : client::DriverClientListener {
         state = ConsumerState::Mapped;
         ++stats.remaps;
         stats.epoch = a.epoch;
-        hello_phase = 0; // D-26: fresh reference point after mapping a new epoch
-        next_hello_ns = 0;
     }
 
     // ---- control stream ------------------------------------------------------------------------
@@ -184,10 +244,11 @@ struct Consumer::Impl final : client::DriverClientListener {
         }
     }
     void operator()(codec_ctl::ShmPoolAnnounce& m) {
-        auto a = codec::decode(m);
-        if (a.stream_id != stream_id || stream_id == 0) {
-            return;
+        if (m.stream_id() != stream_id || stream_id == 0) {
+            return; // D-02: shared announce streams carry other streams' announces
         }
+        auto& a = announce_scratch;
+        decode_into(m, a);
         const auto v = filter->check(a, now(), clock.realtime_ns());
         if (v != client::AnnounceVerdict::Accept) {
             ++stats.announces_ignored;
@@ -198,7 +259,7 @@ struct Consumer::Impl final : client::DriverClientListener {
             // D-24: re-validate the mapped regions on each announce of the mapped epoch.
             const auto check = reader->check_superblocks();
             if (check == shm::SuperblockCheck::Mismatch) {
-                pending_announce = std::move(a); // remap from this announce
+                pending_announce = a; // remap from this announce
                 unmap(ConsumerState::Remapping);
             } else if (check == shm::SuperblockCheck::PidChanged) {
                 unmap(ConsumerState::Remapping); // wait for a new epoch
@@ -206,23 +267,61 @@ struct Consumer::Impl final : client::DriverClientListener {
             }
             return;
         }
+        if (map_refused && a.epoch == refused_epoch) {
+            return; // D-21: these regions were refused; wait for another epoch
+        }
         if (driver->state() == client::DriverClientState::Attached && a.epoch >= highest_epoch) {
-            pending_announce = std::move(a); // Wire §10.1.1: a new epoch is a remap boundary
+            pending_announce = a; // Wire §10.1.1: a new epoch is a remap boundary
         }
     }
+    void operator()(codec_ctl::ConsumerHello& m) {
+        // D-26: our own hello, read back from the control stream, marks where the answer to a
+        // changed request starts, in the same order the producer sees.
+        if (source != Source::Control || stream_id == 0 || m.stream_id() != stream_id ||
+            m.consumer_id() != consumer_id) {
+            return;
+        }
+        const std::uint32_t descriptor_id = m.descriptor_stream_id();
+        const std::uint32_t control_id = m.control_stream_id();
+        const std::string_view descriptor_channel = m.descriptor_channel(); // var data in schema order
+        const std::string_view control_channel = m.control_channel();
+        auto& last = last_own_request;
+        const bool changed = hello_fresh || !own_hello_seen || descriptor_id != last.descriptor_stream_id ||
+                             control_id != last.control_stream_id || descriptor_channel != last.descriptor_channel ||
+                             control_channel != last.control_channel;
+        if (!changed) {
+            return;
+        }
+        hello_fresh = false;
+        own_hello_seen = true;
+        last.descriptor_stream_id = descriptor_id;
+        last.control_stream_id = control_id;
+        last.descriptor_channel.assign(descriptor_channel);
+        last.control_channel.assign(control_channel);
+        awaiting_config = true;
+    }
     void operator()(codec_ctl::ConsumerConfig& m) {
-        auto cfg = codec::decode(m);
-        if (cfg.stream_id != stream_id || cfg.consumer_id != consumer_id || !awaiting_config) {
+        if (source != Source::Control || stream_id == 0 || m.stream_id() != stream_id ||
+            m.consumer_id() != consumer_id || !awaiting_config) {
             return; // D-26: only the first config after our changed hello counts
         }
+        auto cfg = codec::decode(m);
         if (client::is_half_assignment(cfg.descriptor_channel, cfg.descriptor_stream_id) ||
             client::is_half_assignment(cfg.control_channel, cfg.control_stream_id)) {
             return; // D-27
         }
         awaiting_config = false;
-        fallback_uri = cfg.payload_fallback_uri;
-        own_descriptor_sub.reset();
-        own_control_sub.reset();
+        ++configs_adopted;
+        fallback_uri = fallback_supported(cfg.payload_fallback_uri) ? cfg.payload_fallback_uri : std::string();
+        drop_own_streams();
+        if (map_refused) {
+            // D-21: mapping was refused: FALLBACK when the config names a usable fallback.
+            state = fallback_uri.empty() ? ConsumerState::Unmapped : ConsumerState::Fallback;
+            return;
+        }
+        if (!reader) {
+            return;
+        }
         if (!cfg.descriptor_channel.empty() && !control::is_none_stream_id(cfg.descriptor_stream_id)) {
             if (auto s = link->transport().add_subscription(cfg.descriptor_channel,
                                                             static_cast<std::int32_t>(cfg.descriptor_stream_id))) {
@@ -236,12 +335,26 @@ struct Consumer::Impl final : client::DriverClientListener {
             }
         }
         stats.per_consumer_descriptor = own_descriptor_sub != nullptr;
+        if (own_descriptor_sub) {
+            shared_descriptor_sub.reset();
+        }
     }
     void operator()(codec_ctl::FrameProgress& m) {
         if (!options.supports_progress || !reader || m.stream_id() != stream_id) {
             return;
         }
-        const auto v = progress.check(m.stream_id(), m.epoch(), m.seq(), m.payload_bytes_filled(), 0);
+        // D-28: the producer sends each FrameProgress on the shared control stream and on our own
+        // control stream when we have one; take it from one of them only.
+        if (source == Source::Other || (own_control_sub != nullptr) != (source == Source::OwnControl)) {
+            return;
+        }
+        const std::uint8_t st = m.state_raw();
+        std::uint64_t values_len = 0;
+        if (st < 1 || st > 3 || !slot_holds(m.epoch(), m.seq(), values_len)) {
+            ++stats.progress_dropped; // unknown state, or the slot is not (or no longer) this frame's
+            return;
+        }
+        const auto v = progress.check(m.stream_id(), m.epoch(), m.seq(), m.payload_bytes_filled(), values_len);
         if (v != client::ProgressTracker::Verdict::Accept) {
             ++stats.progress_dropped;
             return;
@@ -251,28 +364,74 @@ struct Consumer::Impl final : client::DriverClientListener {
             (*progress_handler)(m.seq(), m.payload_bytes_filled(), m.state_raw());
         }
     }
+    /// D-28: true when the slot of `seq` holds that frame (being written or committed); on a
+    /// committed slot `values_len` receives its valuesLenBytes (else 0: unknown yet).
+    auto slot_holds(std::uint64_t epoch, std::uint64_t seq, std::uint64_t& values_len) const noexcept -> bool {
+        const auto& view = reader->view();
+        if (epoch != view.epoch) {
+            return true; // the tracker reports the wrong epoch
+        }
+        const auto* word = reinterpret_cast<const std::uint64_t*>(view.slot(view.header_index(seq)));
+        // SYNC POINT(progress-slot): pairs with the writer's release store of the commit word
+        // (shm slot-commit); the header fields read after it are re-checked below.
+        const std::uint64_t first = concurrent::load_acquire(word);
+        if ((first >> 1) != seq) {
+            return false;
+        }
+        if ((first & 1U) != 0) {
+            const auto header = shm::decode_slot_header(view.slot(view.header_index(seq)));
+            // SYNC POINT(progress-slot-recheck): the acquire fence orders the header read before the
+            // reload; pairs with the writer's slot-claim release fence.
+            concurrent::fence_acquire();
+            // relaxed: ordered after the header read by the fence above.
+            if (concurrent::load_relaxed(word) != first) {
+                return false;
+            }
+            values_len = header.values_len_bytes;
+        }
+        return true;
+    }
+
     void operator()(codec_ctl::DataSourceMeta& m) {
         if (m.stream_id() != stream_id || stream_id == 0) {
             return;
         }
         stats.meta_version = m.meta_version();
-        meta.clear();
+        // Decode into reused strings first: D-30 repeats the same metadata every second, and an
+        // unchanged repeat then costs no allocation and leaves the map alone.
+        std::size_t n = 0;
         auto& g = m.attributes();
         while (g.has_next()) {
             g.next();
-            std::string key(g.key());
-            std::string format(g.format());
-            auto value = g.value();
-            meta[key] = std::string(reinterpret_cast<const char*>(value.data()), value.size());
+            if (n == meta_scratch.size()) {
+                meta_scratch.emplace_back();
+            }
+            auto& [key, value] = meta_scratch[n++];
+            key.assign(g.key());
+            (void)g.format(); // var data is read in schema order
+            const auto bytes = g.value();
+            value.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        }
+        bool same = n == meta.size();
+        for (std::size_t i = 0; same && i < n; ++i) {
+            auto it = meta.find(std::string_view(meta_scratch[i].first));
+            same = it != meta.end() && it->second == meta_scratch[i].second;
+        }
+        if (same) {
+            return;
+        }
+        meta.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            meta[meta_scratch[i].first] = meta_scratch[i].second;
         }
     }
 
     // ---- hello / QoS -----------------------------------------------------------------------------
     void send_hello(bool with_request) {
-        control::ConsumerHello h;
+        auto& h = hello_msg; // reused: its strings keep their capacity across hellos
         h.stream_id = stream_id;
         h.consumer_id = consumer_id;
-        h.supports_shm = true;
+        h.supports_shm = !map_refused; // D-21: these regions cannot be mapped here
         h.supports_progress = options.supports_progress;
         h.mode = options.mode == ConsumerMode::RateLimited ? control::Mode::RateLimited : control::Mode::Stream;
         h.max_rate_hz = options.max_rate_hz;
@@ -280,12 +439,46 @@ struct Consumer::Impl final : client::DriverClientListener {
         h.progress_bytes_delta = options.progress_bytes_delta;
         h.progress_major_delta_units = options.progress_major_delta_units;
         if (with_request) {
-            h.descriptor_channel = options.per_consumer_descriptor_channel;
-            h.descriptor_stream_id = options.per_consumer_descriptor_stream_id;
-            h.control_channel = options.per_consumer_control_channel;
-            h.control_stream_id = options.per_consumer_control_stream_id;
+            h.descriptor_channel.assign(request.descriptor_channel);
+            h.descriptor_stream_id = request.descriptor_stream_id;
+            h.control_channel.assign(request.control_channel);
+            h.control_stream_id = request.control_stream_id;
+        } else {
+            h.descriptor_channel.clear();
+            h.descriptor_stream_id = 0;
+            h.control_channel.clear();
+            h.control_stream_id = 0;
         }
         link->publish_control(codec::encode(h, link->buffer()));
+    }
+
+    /// Hellos (D-26, D-27): after each mapping attempt one without the request, then the request
+    /// once that was answered (so the answer to the first cannot be taken for the request's) or
+    /// after one interval, then every interval. Also while mapping is refused (D-21).
+    auto send_hellos(std::uint64_t now_ns) -> int {
+        const bool attached = driver->state() == client::DriverClientState::Attached;
+        if (!(state == ConsumerState::Mapped || (map_refused && attached))) {
+            return 0;
+        }
+        const auto interval = options.context.hello_interval_ns;
+        if (hello_phase == 0) {
+            send_hello(false);
+            configs_at_empty_hello = configs_adopted;
+            hello_phase = request.empty() ? 2 : 1;
+            next_hello_ns = now_ns + interval;
+            return 1;
+        }
+        if (hello_phase == 1) {
+            if (configs_adopted == configs_at_empty_hello && now_ns < next_hello_ns) {
+                return 0;
+            }
+            hello_phase = 2;
+        } else if (now_ns < next_hello_ns) {
+            return 0;
+        }
+        send_hello(!request.empty());
+        next_hello_ns = now_ns + interval;
+        return 1;
     }
 
     void send_qos() {
@@ -304,27 +497,24 @@ struct Consumer::Impl final : client::DriverClientListener {
         }
     }
 
-    auto request_configured() const -> bool {
-        return !options.per_consumer_descriptor_channel.empty() || !options.per_consumer_control_channel.empty();
+    auto poll_from(transport::Subscription& sub, Source from, int limit) -> int {
+        source = from;
+        const int n =
+            sub.poll([this](std::span<const std::uint8_t> msg,
+                            const transport::MessageHeader&) { (void)codec::dispatch(msg, *this, dispatch_counters); },
+                     limit);
+        source = Source::Control;
+        return n;
     }
 
     auto do_work() -> int {
+        source = Source::Control;
         int work = link->poll(*this, 16);
         if (own_control_sub) {
-            work += own_control_sub->poll(
-                [this](std::span<const std::uint8_t> msg, const transport::MessageHeader&) {
-                    codec::DispatchCounters c;
-                    (void)codec::dispatch(msg, *this, c);
-                },
-                16);
+            work += poll_from(*own_control_sub, Source::OwnControl, 16);
         }
         if (metadata_sub) {
-            work += metadata_sub->poll(
-                [this](std::span<const std::uint8_t> msg, const transport::MessageHeader&) {
-                    codec::DispatchCounters c;
-                    (void)codec::dispatch(msg, *this, c);
-                },
-                8);
+            work += poll_from(*metadata_sub, Source::Other, 8);
         }
         const auto now_ns = now();
         filter->set_join_time(link->join_time_ns());
@@ -344,22 +534,7 @@ struct Consumer::Impl final : client::DriverClientListener {
                 unmap(ConsumerState::Unmapped); // D-24: remap when activity is fresh again
             }
         }
-        if (state == ConsumerState::Mapped && now_ns >= next_hello_ns) {
-            if (hello_phase == 0) {
-                send_hello(false);
-                hello_phase = request_configured() ? 1 : 2;
-                awaiting_config = !request_configured();
-                next_hello_ns = now_ns; // the request right after
-            } else {
-                send_hello(request_configured());
-                if (hello_phase == 1) {
-                    awaiting_config = true;
-                    hello_phase = 2;
-                }
-                next_hello_ns = now_ns + options.context.hello_interval_ns;
-            }
-            ++work;
-        }
+        work += send_hellos(now_ns);
         if (stream_id != 0 && now_ns >= next_qos_ns && tracker.epoch() != 0) {
             send_qos();
             next_qos_ns = now_ns + options.context.qos_interval_ns;
@@ -378,13 +553,15 @@ struct Consumer::Impl final : client::DriverClientListener {
         const auto ev = tracker.on_descriptor(epoch, seq);
         switch (ev) {
         case shm::SeqEvent::Duplicate:
-        case shm::SeqEvent::EpochMismatch: return;
+        case shm::SeqEvent::EpochMismatch:
+            return;
         case shm::SeqEvent::Regression:
             // D-25: a regressing seq within the epoch: unmap and remap from the next announce.
             unmap(ConsumerState::Remapping);
             remap_deadline_ns = now() + 3 * options.context.announce_period_ns;
             return;
-        default: break;
+        default:
+            break;
         }
         shm::FrameView view;
         auto rr = reader->read(epoch, seq, view);
@@ -434,6 +611,9 @@ struct Consumer::Impl final : client::DriverClientListener {
 
     auto poll_frames(int limit) -> int {
         transport::Subscription* sub = own_descriptor_sub ? own_descriptor_sub.get() : shared_descriptor_sub.get();
+        if (sub == nullptr) {
+            return 0; // the shared stream could not be resubscribed (logged)
+        }
         return sub->poll(
             [this](std::span<const std::uint8_t> msg, const transport::MessageHeader&) {
                 codec_ctl::FrameDescriptor d;
@@ -442,8 +622,11 @@ struct Consumer::Impl final : client::DriverClientListener {
                     on_descriptor(d);
                     return;
                 }
-                codec::DispatchCounters c; // anything else on the descriptor stream: control messages
-                (void)codec::dispatch(msg, *this, c);
+                // Anything else on the descriptor stream (deployments that multiplex streams): not
+                // control-stream ordered, so hellos and configs there do not count (D-26).
+                source = Source::Other;
+                (void)codec::dispatch(msg, *this, dispatch_counters);
+                source = Source::Control;
             },
             limit);
     }
@@ -452,7 +635,9 @@ struct Consumer::Impl final : client::DriverClientListener {
 Consumer::Consumer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Consumer::Consumer(Consumer&&) noexcept = default;
 auto Consumer::operator=(Consumer&&) noexcept -> Consumer& = default;
-Consumer::~Consumer() { close(); }
+Consumer::~Consumer() {
+    close();
+}
 
 auto Consumer::create(ConsumerOptions options) -> Expected<Consumer> {
     auto impl = std::make_unique<Impl>();
@@ -473,6 +658,17 @@ auto Consumer::create(ConsumerOptions options) -> Expected<Consumer> {
     impl->tracker = shm::SeqTracker(impl->options.max_outstanding_seq_gap);
     impl->gate.set_rate(impl->options.mode == ConsumerMode::RateLimited ? impl->options.max_rate_hz : 0);
     impl->stream_id = impl->options.stream_id;
+    // W §10.1.2: a kind is requested only with both a channel and an id; consumers must not send
+    // half requests, so those are treated as absent.
+    const auto& o = impl->options;
+    if (client::is_full_request(o.per_consumer_descriptor_channel, o.per_consumer_descriptor_stream_id)) {
+        impl->request.descriptor_channel = o.per_consumer_descriptor_channel;
+        impl->request.descriptor_stream_id = o.per_consumer_descriptor_stream_id;
+    }
+    if (client::is_full_request(o.per_consumer_control_channel, o.per_consumer_control_stream_id)) {
+        impl->request.control_channel = o.per_consumer_control_channel;
+        impl->request.control_stream_id = o.per_consumer_control_stream_id;
+    }
     client::DriverClientConfig dc;
     dc.stream_id = impl->options.stream_id;
     dc.role = driver::Role::Consumer;
@@ -487,7 +683,9 @@ auto Consumer::create(ConsumerOptions options) -> Expected<Consumer> {
     return Consumer(std::move(impl));
 }
 
-auto Consumer::do_work() -> int { return m_impl->do_work(); }
+auto Consumer::do_work() -> int {
+    return m_impl->do_work();
+}
 
 auto Consumer::poll(FrameHandler handler, int limit) -> int {
     auto& impl = *m_impl;
@@ -510,7 +708,9 @@ auto Consumer::poll(FrameHandler handler, ProgressHandler progress, int limit) -
     return n;
 }
 
-auto Consumer::state() const noexcept -> ConsumerState { return m_impl->state; }
+auto Consumer::state() const noexcept -> ConsumerState {
+    return m_impl->state;
+}
 
 auto Consumer::wait_mapped(std::uint64_t timeout_ms) -> bool {
     const auto deadline = m_impl->clock.monotonic_ns() + timeout_ms * 1'000'000ULL;
@@ -530,6 +730,10 @@ auto Consumer::stats() const noexcept -> ConsumerStats {
     s.last_seq = m_impl->tracker.has_accepted() ? m_impl->tracker.last_accepted() : 0;
     s.consumer_id = m_impl->consumer_id;
     return s;
+}
+
+auto Consumer::fallback_uri() const -> std::string {
+    return m_impl->fallback_uri;
 }
 
 auto Consumer::metadata(const std::string& key) const -> std::optional<std::string> {

@@ -21,12 +21,18 @@ namespace codec_ctl = codec::control;
 
 auto to_string(PublishResult r) noexcept -> const char* {
     switch (r) {
-    case PublishResult::Ok: return "ok";
-    case PublishResult::NotReady: return "not ready (no lease)";
-    case PublishResult::NoPoolFits: return "no pool fits";
-    case PublishResult::InvalidTensor: return "invalid tensor header";
-    case PublishResult::Claimed: return "a claim is outstanding";
-    case PublishResult::DescriptorBackPressured: return "descriptor back-pressured";
+    case PublishResult::Ok:
+        return "ok";
+    case PublishResult::NotReady:
+        return "not ready (no lease)";
+    case PublishResult::NoPoolFits:
+        return "no pool fits";
+    case PublishResult::InvalidTensor:
+        return "invalid tensor header";
+    case PublishResult::Claimed:
+        return "a claim is outstanding";
+    case PublishResult::DescriptorBackPressured:
+        return "descriptor back-pressured";
     }
     return "?";
 }
@@ -49,7 +55,8 @@ auto slot(const std::byte* storage) -> const shm::SlotClaim& {
 FrameClaim::FrameClaim() noexcept = default;
 
 FrameClaim::FrameClaim(FrameClaim&& other) noexcept
-    : m_has_slot(other.m_has_slot), m_result(other.m_result), m_trace_id(other.m_trace_id) {
+    : m_has_slot(other.m_has_slot), m_result(other.m_result), m_trace_id(other.m_trace_id),
+      m_timestamp_ns(other.m_timestamp_ns) {
     if (other.m_has_slot) {
         new (m_storage) shm::SlotClaim(std::move(slot(other, other.m_storage)));
         other.reset();
@@ -61,6 +68,7 @@ auto FrameClaim::operator=(FrameClaim&& other) noexcept -> FrameClaim& {
         reset();
         m_result = other.m_result;
         m_trace_id = other.m_trace_id;
+        m_timestamp_ns = other.m_timestamp_ns;
         if (other.m_has_slot) {
             new (m_storage) shm::SlotClaim(std::move(slot(other, other.m_storage)));
             m_has_slot = true;
@@ -70,7 +78,9 @@ auto FrameClaim::operator=(FrameClaim&& other) noexcept -> FrameClaim& {
     return *this;
 }
 
-FrameClaim::~FrameClaim() { reset(); }
+FrameClaim::~FrameClaim() {
+    reset();
+}
 
 void FrameClaim::reset() noexcept {
     if (m_has_slot) {
@@ -79,11 +89,15 @@ void FrameClaim::reset() noexcept {
     }
 }
 
-auto FrameClaim::is_valid() const noexcept -> bool { return m_has_slot && slot(m_storage).is_valid(); }
+auto FrameClaim::is_valid() const noexcept -> bool {
+    return m_has_slot && slot(m_storage).is_valid();
+}
 auto FrameClaim::payload() const noexcept -> std::span<std::byte> {
     return m_has_slot ? slot(m_storage).payload() : std::span<std::byte>{};
 }
-auto FrameClaim::seq() const noexcept -> std::uint64_t { return m_has_slot ? slot(m_storage).seq() : 0; }
+auto FrameClaim::seq() const noexcept -> std::uint64_t {
+    return m_has_slot ? slot(m_storage).seq() : 0;
+}
 auto FrameClaim::set_dtype(Dtype d) noexcept -> FrameClaim& {
     if (m_has_slot) {
         slot(*this, m_storage).set_dtype(static_cast<shm::Dtype>(d));
@@ -117,6 +131,7 @@ auto FrameClaim::set_progress(ProgressUnit unit, std::uint32_t stride_bytes) noe
 auto FrameClaim::set_timestamp_ns(std::uint64_t t) noexcept -> FrameClaim& {
     if (m_has_slot) {
         slot(*this, m_storage).set_timestamp_ns(t);
+        m_timestamp_ns = t;
     }
     return *this;
 }
@@ -206,6 +221,7 @@ struct Producer::Impl final : client::DriverClientListener {
         s.control_range = {options.per_consumer_control_first, options.per_consumer_control_last};
         s.allow_udp = options.per_consumer_allow_udp;
         s.always_decline = options.decline_per_consumer;
+        s.payload_fallback_uri = options.payload_fallback_uri; // the registry keeps only aeron: / bridge:// (D-27)
         s.liveness_ns = 5 * options.context.hello_interval_ns;
         return s;
     }
@@ -389,17 +405,22 @@ struct Producer::Impl final : client::DriverClientListener {
         return work;
     }
 
-    auto publish_descriptor(std::uint64_t seq, std::uint64_t trace_id, std::uint64_t timestamp_ns) -> bool {
+    /// `slot_timestamp_ns` is the frame's SlotHeader.timestampNs.
+    auto publish_descriptor(std::uint64_t seq, std::uint64_t trace_id, std::uint64_t slot_timestamp_ns) -> bool {
         std::array<std::uint8_t, 64> dbuf{};
+        const std::optional<std::uint64_t> publish_ns =
+            options.descriptor_timestamp ? std::optional<std::uint64_t>(now()) : std::nullopt; // D-16
         codec_ctl::FrameDescriptor d;
         d.wrap_and_apply_header(dbuf.data(), 0, dbuf.size())
             .stream_id(driver->stream_id())
             .epoch(epoch)
             .seq(seq)
-            .timestamp_ns_opt(options.descriptor_timestamp ? std::optional<std::uint64_t>(now())
-                                                           : std::nullopt) // D-16
+            .timestamp_ns_opt(publish_ns)
             .meta_version(meta_version)
             .trace_id(trace_id); // D-05: 0 = none
+        // Wire §11 note: gate on the timestamp the consumer will gate on (the descriptor's, else the
+        // slot's), so a consumer that also gates locally never drops a frame admitted here.
+        const std::uint64_t gate_ns = publish_ns.value_or(slot_timestamp_ns);
         const std::span<const std::uint8_t> bytes(dbuf.data(), d.frame_length());
         bool ok = true;
         const auto rc = descriptor_pub->offer(bytes);
@@ -407,7 +428,7 @@ struct Producer::Impl final : client::DriverClientListener {
             ok = client::offer_retry(*descriptor_pub, bytes);
         }
         for (auto& [id, pubs] : per_consumer) {
-            if (pubs.descriptor && pubs.gate.allow(timestamp_ns)) {
+            if (pubs.descriptor && pubs.gate.allow(gate_ns)) {
                 (void)client::offer_retry(*pubs.descriptor, bytes);
             }
         }
@@ -418,7 +439,9 @@ struct Producer::Impl final : client::DriverClientListener {
 Producer::Producer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Producer::Producer(Producer&&) noexcept = default;
 auto Producer::operator=(Producer&&) noexcept -> Producer& = default;
-Producer::~Producer() { close(); }
+Producer::~Producer() {
+    close();
+}
 
 auto Producer::create(ProducerOptions options) -> Expected<Producer> {
     auto impl = std::make_unique<Impl>();
@@ -452,9 +475,13 @@ auto Producer::create(ProducerOptions options) -> Expected<Producer> {
     return Producer(std::move(impl));
 }
 
-auto Producer::do_work() -> int { return m_impl->do_work(); }
+auto Producer::do_work() -> int {
+    return m_impl->do_work();
+}
 
-auto Producer::is_ready() const noexcept -> bool { return m_impl && m_impl->writer.has_value(); }
+auto Producer::is_ready() const noexcept -> bool {
+    return m_impl && m_impl->writer.has_value();
+}
 
 auto Producer::wait_ready(std::uint64_t timeout_ms) -> bool {
     const auto deadline = m_impl->clock.monotonic_ns() + timeout_ms * 1'000'000ULL;
@@ -482,13 +509,16 @@ auto Producer::try_claim(std::size_t bytes) noexcept -> FrameClaim {
     }
     shm::SlotClaim s = impl.writer->try_claim(impl.next_seq, static_cast<std::uint32_t>(bytes));
     if (!s.is_valid()) {
-        claim.m_result = s.status() == shm::ClaimResult::NoPoolFits ? PublishResult::NoPoolFits
+        claim.m_result = s.status() == shm::ClaimResult::NoPoolFits         ? PublishResult::NoPoolFits
                          : s.status() == shm::ClaimResult::ClaimOutstanding ? PublishResult::Claimed
-                                                                             : PublishResult::InvalidTensor;
+                                                                            : PublishResult::InvalidTensor;
         ++impl.stats.frames_dropped;
         return claim;
     }
     ++impl.next_seq;
+    if (impl.progress.active() && impl.progress.seq() != s.seq()) {
+        impl.progress.end(); // the frame it tracked was abandoned
+    }
     new (claim.m_storage) shm::SlotClaim(std::move(s));
     claim.m_has_slot = true;
     claim.m_result = PublishResult::Ok;
@@ -508,7 +538,12 @@ auto Producer::commit(FrameClaim&& claim) noexcept -> PublishResult {
     auto& s = *std::launder(reinterpret_cast<shm::SlotClaim*>(claim.m_storage));
     const auto seq = s.seq();
     const auto len = s.payload().size();
-    std::uint64_t ts = impl.now();
+    // D-15: the capture time, else the commit time; written explicitly so the descriptor's rate
+    // gate and the consumers see the same value.
+    const std::uint64_t ts = claim.m_timestamp_ns != 0 ? claim.m_timestamp_ns : impl.now();
+    if (claim.m_timestamp_ns == 0) {
+        s.set_timestamp_ns(ts);
+    }
     const auto rc = impl.writer->commit(std::move(s));
     claim.reset();
     if (rc != shm::CommitResult::Ok) {

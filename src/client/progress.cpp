@@ -44,10 +44,12 @@ auto ProgressThrottle::update(std::uint64_t bytes_filled, std::uint64_t now_ns) 
 }
 
 auto ProgressThrottle::poll(std::uint64_t now_ns) noexcept -> std::optional<std::uint64_t> {
-    if (!m_active || !m_has_pending || now_ns - m_last_sent_ns < m_policy.interval_ns) {
+    if (!m_active || !m_has_pending || !due(m_pending, now_ns)) {
         return std::nullopt;
     }
-    // "always send the latest state when the interval elapses"
+    // "always send the latest state when the interval elapses", once it has also advanced by the
+    // delta threshold: without the threshold a duty cycle faster than the fill rate would send
+    // every tiny advance (Wire §10.2.2 "only when payload_bytes_filled advances by a threshold").
     m_last_sent_bytes = m_pending;
     m_last_sent_ns = now_ns;
     m_has_pending = false;
