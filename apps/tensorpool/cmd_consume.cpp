@@ -116,6 +116,9 @@ auto run_consume(ConsumeArgs a) -> int {
     std::uint64_t bytes = 0;
     std::vector<std::byte> copy;
     auto on_frame = [&](const Frame& f) {
+        if (a.count != 0 && received >= a.count) {
+            return; // the rest of this poll's batch is beyond --count
+        }
         bool ok = true;
         if (a.verify == "seq") {
             const auto* w = reinterpret_cast<const std::uint64_t*>(f.payload.data());

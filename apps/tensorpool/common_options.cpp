@@ -227,6 +227,8 @@ auto to_client_context(const ClientOptions& o) -> ClientContext {
     c.qos_stream_id = o.qos().stream_id;
     c.metadata_channel = o.metadata().channel;
     c.metadata_stream_id = o.metadata().stream_id;
+    // An attach sent before the driver subscribed is lost: command-line tools retry after 1 s.
+    c.attach_timeout_ns = 1'000'000'000ULL;
     return c;
 }
 

@@ -669,14 +669,8 @@ auto Consumer::create(ConsumerOptions options) -> Expected<Consumer> {
         impl->request.control_channel = o.per_consumer_control_channel;
         impl->request.control_stream_id = o.per_consumer_control_stream_id;
     }
-    client::DriverClientConfig dc;
-    dc.stream_id = impl->options.stream_id;
-    dc.role = driver::Role::Consumer;
-    dc.client_id = impl->options.client_id;
-    dc.keepalive_interval_ns = ctx.keepalive_interval_ns;
-    dc.attach_timeout_ns = ctx.attach_timeout_ns;
-    dc.retry_backoff_ns = ctx.attach_retry_ns;
-    dc.announce_period_ns = ctx.announce_period_ns;
+    const auto dc =
+        client::driver_client_config(ctx, impl->options.stream_id, driver::Role::Consumer, impl->options.client_id);
     impl->driver = std::make_unique<client::DriverClient>(dc, *impl->link, *impl);
     impl->consumer_id = impl->options.consumer_id;
     impl->driver->open(impl->clock.monotonic_ns());

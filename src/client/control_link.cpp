@@ -25,6 +25,19 @@ auto transport_config(const ClientContext& ctx) -> transport::TransportConfig {
     return t;
 }
 
+auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role,
+                          std::uint32_t client_id) -> DriverClientConfig {
+    DriverClientConfig dc;
+    dc.stream_id = stream_id;
+    dc.role = role;
+    dc.client_id = client_id;
+    dc.keepalive_interval_ns = ctx.keepalive_interval_ns;
+    dc.attach_timeout_ns = ctx.attach_timeout_ns;
+    dc.retry_backoff_ns = ctx.attach_retry_ns;
+    dc.announce_period_ns = ctx.announce_period_ns;
+    return dc;
+}
+
 auto offer_retry(transport::Publication& pub, std::span<const std::uint8_t> bytes) noexcept -> bool {
     for (int attempt = 0; attempt < OFFER_RETRIES; ++attempt) {
         const auto rc = pub.offer(bytes);

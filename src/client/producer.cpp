@@ -460,16 +460,10 @@ auto Producer::create(ProducerOptions options) -> Expected<Producer> {
     impl->qos_sub = std::move(qsub);
     TP_TRY(mpub, t.add_publication(ctx.metadata_channel, ctx.metadata_stream_id));
     impl->metadata_pub = std::move(mpub);
-    client::DriverClientConfig dc;
-    dc.stream_id = impl->options.stream_id;
-    dc.role = driver::Role::Producer;
-    dc.client_id = impl->options.client_id;
+    auto dc =
+        client::driver_client_config(ctx, impl->options.stream_id, driver::Role::Producer, impl->options.client_id);
     dc.publish_mode =
         impl->options.create_stream ? driver::PublishMode::ExistingOrCreate : driver::PublishMode::RequireExisting;
-    dc.keepalive_interval_ns = ctx.keepalive_interval_ns;
-    dc.attach_timeout_ns = ctx.attach_timeout_ns;
-    dc.retry_backoff_ns = ctx.attach_retry_ns;
-    dc.announce_period_ns = ctx.announce_period_ns;
     impl->driver = std::make_unique<client::DriverClient>(dc, *impl->link, *impl);
     impl->driver->open(impl->clock.monotonic_ns());
     return Producer(std::move(impl));

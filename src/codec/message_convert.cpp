@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "codec/message_convert.hpp"
 
+#include <vector>
+
 namespace tp::codec {
 
 namespace {
@@ -12,6 +14,33 @@ auto finish(const M& m) noexcept -> std::size_t {
 
 auto text(std::string_view v) -> std::string {
     return std::string(v);
+}
+
+/// Writes a payloadPools group (ShmAttachResponse and ShmPoolAnnounce share its layout).
+template <typename Message>
+void encode_pools(Message& m, const std::vector<tp::driver::PoolLayout>& pools) noexcept {
+    auto& g = m.payload_pools_count(pools.size());
+    for (const auto& p : pools) {
+        g.next().pool_id(p.pool_id).pool_nslots(p.pool_nslots).stride_bytes(p.stride_bytes);
+        g.put_region_uri(p.region_uri);
+    }
+}
+
+/// Reads a payloadPools group.
+template <typename Message>
+auto decode_pools(Message& m) -> std::vector<tp::driver::PoolLayout> {
+    std::vector<tp::driver::PoolLayout> out;
+    auto& g = m.payload_pools();
+    while (g.has_next()) {
+        auto& p = g.next();
+        tp::driver::PoolLayout pl;
+        pl.pool_id = p.pool_id();
+        pl.pool_nslots = p.pool_nslots();
+        pl.stride_bytes = p.stride_bytes();
+        pl.region_uri = text(p.region_uri());
+        out.push_back(std::move(pl));
+    }
+    return out;
 }
 
 } // namespace
@@ -59,11 +88,7 @@ auto encode(const tp::driver::AttachResponse& r, std::span<std::uint8_t> out) no
         .header_nslots_opt(r.header_nslots)
         .header_slot_bytes_opt(r.header_slot_bytes)
         .node_id_opt(r.node_id);
-    auto& pools = m.payload_pools_count(r.pools.size());
-    for (const auto& p : r.pools) {
-        pools.next().pool_id(p.pool_id).pool_nslots(p.pool_nslots).stride_bytes(p.stride_bytes);
-        pools.put_region_uri(p.region_uri);
-    }
+    encode_pools(m, r.pools);
     m.put_header_region_uri(r.header_region_uri);
     m.put_error_message(r.error_message);
     return finish(m);
@@ -81,16 +106,7 @@ auto decode(driver::ShmAttachResponse& m) -> tp::driver::AttachResponse {
     r.header_nslots = m.header_nslots_opt();
     r.header_slot_bytes = m.header_slot_bytes_opt();
     r.node_id = m.node_id_opt();
-    auto& pools = m.payload_pools();
-    while (pools.has_next()) {
-        auto& p = pools.next();
-        tp::driver::PoolLayout pl;
-        pl.pool_id = p.pool_id();
-        pl.pool_nslots = p.pool_nslots();
-        pl.stride_bytes = p.stride_bytes();
-        pl.region_uri = text(p.region_uri());
-        r.pools.push_back(std::move(pl));
-    }
+    r.pools = decode_pools(m);
     r.header_region_uri = text(m.header_region_uri());
     r.error_message = text(m.error_message());
     return r;
@@ -215,11 +231,7 @@ auto encode(const tp::control::PoolAnnounce& a, std::span<std::uint8_t> out) noe
         .layout_version(a.layout_version)
         .header_nslots(a.header_nslots)
         .header_slot_bytes(a.header_slot_bytes);
-    auto& pools = m.payload_pools_count(a.pools.size());
-    for (const auto& p : a.pools) {
-        pools.next().pool_id(p.pool_id).pool_nslots(p.pool_nslots).stride_bytes(p.stride_bytes);
-        pools.put_region_uri(p.region_uri);
-    }
+    encode_pools(m, a.pools);
     m.put_header_region_uri(a.header_region_uri);
     return finish(m);
 }
@@ -234,16 +246,7 @@ auto decode(control::ShmPoolAnnounce& m) -> tp::control::PoolAnnounce {
     a.layout_version = m.layout_version();
     a.header_nslots = m.header_nslots();
     a.header_slot_bytes = m.header_slot_bytes();
-    auto& pools = m.payload_pools();
-    while (pools.has_next()) {
-        auto& p = pools.next();
-        tp::driver::PoolLayout pl;
-        pl.pool_id = p.pool_id();
-        pl.pool_nslots = p.pool_nslots();
-        pl.stride_bytes = p.stride_bytes();
-        pl.region_uri = text(p.region_uri());
-        a.pools.push_back(std::move(pl));
-    }
+    a.pools = decode_pools(m);
     a.header_region_uri = text(m.header_region_uri());
     return a;
 }
