@@ -63,7 +63,14 @@ void SupervisorTable::expire(std::uint64_t now_ns, std::uint64_t forget_after_ns
         for (auto c = row.consumers.begin(); c != row.consumers.end();) {
             c = (now_ns - c->second.last_seen_ns > forget_after_ns) ? row.consumers.erase(c) : std::next(c);
         }
-        const std::uint64_t last = std::max(row.last_announce_ns, row.last_producer_qos_ns);
+        std::uint64_t last = std::max(row.last_announce_ns, row.last_producer_qos_ns);
+        if (last == 0) {
+            // Known only from metadata (no receive time): age it from the first check that saw it.
+            if (row.first_expire_check_ns == 0) {
+                row.first_expire_check_ns = now_ns;
+            }
+            last = row.first_expire_check_ns;
+        }
         it = (now_ns - last > forget_after_ns && row.consumers.empty()) ? m_streams.erase(it) : std::next(it);
     }
 }

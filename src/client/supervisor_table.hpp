@@ -54,6 +54,7 @@ struct StreamRow {
     std::string data_source_summary;
     std::uint32_t meta_version{0};
     std::map<std::uint32_t, ConsumerRow> consumers;
+    std::uint64_t first_expire_check_ns{0}; ///< when expire() first saw a row with no timed message
 };
 
 class SupervisorTable {

@@ -42,4 +42,15 @@ TEST(SupervisorTable, EpochChangesStalenessAndExpiry) {
     EXPECT_TRUE(t.streams().empty());
 }
 
+TEST(SupervisorTable, StreamKnownOnlyFromMetadataIsNotForgottenAtOnce) {
+    SupervisorTable t(3 * S);
+    t.on_data_source(10001, 1, "cam", "");
+    t.expire(100 * S, 10 * S);
+    EXPECT_EQ(t.streams().count(10001), 1U) << "a data source seen just now stays";
+    t.expire(105 * S, 10 * S);
+    EXPECT_EQ(t.streams().count(10001), 1U);
+    t.expire(111 * S, 10 * S);
+    EXPECT_EQ(t.streams().count(10001), 0U) << "and is forgotten after the timeout";
+}
+
 } // namespace
