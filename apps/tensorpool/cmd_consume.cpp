@@ -95,7 +95,7 @@ auto run_consume(ConsumeArgs a) -> int {
     if (!a.allowed_dirs.empty()) {
         o.context.allowed_base_dirs = a.allowed_dirs;
     }
-    o.context.announce_period_ns = std::uint64_t{a.announce_period_ms} * 1'000'000ULL;
+    set_announce_period(o.context, a.announce_period_ms);
     o.stream_id = a.stream_id;
     if (a.rate_limit_hz > 0) {
         o.mode = ConsumerMode::RateLimited;

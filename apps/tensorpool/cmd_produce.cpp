@@ -57,7 +57,7 @@ auto run_produce(ProduceArgs a) -> int {
     if (!a.allowed_dirs.empty()) {
         o.context.allowed_base_dirs = a.allowed_dirs;
     }
-    o.context.announce_period_ns = std::uint64_t{a.announce_period_ms} * 1'000'000ULL;
+    set_announce_period(o.context, a.announce_period_ms);
     o.stream_id = a.stream_id;
     o.name = a.name;
     o.create_stream = a.create;

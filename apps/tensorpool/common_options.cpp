@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common_options.hpp"
 
+#include <algorithm>
+
 #ifdef HAVE_TP_TRANSPORT
 
 #include "subcommands.hpp"
@@ -230,6 +232,13 @@ auto to_client_context(const ClientOptions& o) -> ClientContext {
     // An attach sent before the driver subscribed is lost: command-line tools retry after 1 s.
     c.attach_timeout_ns = 1'000'000'000ULL;
     return c;
+}
+
+void set_announce_period(ClientContext& ctx, std::uint32_t announce_period_ms) {
+    ctx.announce_period_ns = std::uint64_t{announce_period_ms} * 1'000'000ULL;
+    ctx.keepalive_interval_ns = std::min(ctx.keepalive_interval_ns, ctx.announce_period_ns);
+    ctx.hello_interval_ns = std::min(ctx.hello_interval_ns, ctx.announce_period_ns);
+    ctx.qos_interval_ns = std::min(ctx.qos_interval_ns, ctx.announce_period_ns);
 }
 
 void add_mapping_options(CLI::App& app, std::vector<std::string>& allowed_dirs, std::uint32_t& announce_period_ms) {

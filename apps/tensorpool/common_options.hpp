@@ -116,4 +116,8 @@ namespace tp::apps {
 /// --announce-period-ms (env TP_ANNOUNCE_PERIOD_MS) for subcommands that map regions.
 void add_mapping_options(CLI::App& app, std::vector<std::string>& allowed_dirs, std::uint32_t& announce_period_ms);
 
+/// Applies the driver's announce period; keepalives, hellos and QoS follow it (as
+/// ClientContext::from_environment does), so a driver with short periods keeps the lease alive.
+void set_announce_period(ClientContext& ctx, std::uint32_t announce_period_ms);
+
 } // namespace tp::apps
