@@ -344,9 +344,23 @@ struct TransportConfig {
     /// Sleep between conductor duty cycles (heartbeats are due every liveness timeout / 8, at
     /// most 100 ms).
     std::chrono::nanoseconds conductor_idle{std::chrono::milliseconds(10)};
-    /// Aeron backend: the media driver's directory (empty: the Aeron default).
+    /// Aeron backend: the media driver's directory (empty: Aeron's default, which honours the
+    /// AERON_DIR environment variable, else /dev/shm/aeron-<user>).
     std::string aeron_directory;
+    /// Aeron backend: start a media driver inside this process, in aeron_directory, instead of
+    /// using a running aeronmd (single-process use; see aeron_embedded_driver_available()). Its
+    /// settings come from Aeron's AERON_* environment variables; it stops with the context.
+    bool aeron_embedded_driver{false};
+    /// Aeron backend: how long to wait for the media driver (connecting, registrations) before
+    /// failing with a Timeout error.
+    std::chrono::milliseconds aeron_driver_timeout{std::chrono::seconds(10)};
 };
+
+/// True when this build has the backend (Builtin always; Aeron when built with an Aeron
+/// installation, see README "Aeron").
+[[nodiscard]] auto backend_available(TransportKind kind) noexcept -> bool;
+/// True when this build can start an embedded Aeron media driver (TransportConfig::aeron_embedded_driver).
+[[nodiscard]] auto aeron_embedded_driver_available() noexcept -> bool;
 
 /// The entry point: owns the backend and creates publications and subscriptions.
 ///

@@ -2,6 +2,9 @@
 #include "tensorpool/transport.hpp"
 
 #include "transport/builtin/builtin_backend.hpp"
+#ifdef TP_HAVE_AERON
+#include "transport/aeron/aeron_backend.hpp"
+#endif
 #include "transport/context_backend.hpp"
 
 #include "common/bits.hpp"
@@ -23,6 +26,22 @@ auto parse_transport_kind(std::string_view text) -> Expected<TransportKind> {
     }
     return make_error(ErrorCode::InvalidConfig,
                       "unknown transport kind '" + std::string(text) + "' (expected builtin or aeron)");
+}
+
+auto backend_available(TransportKind kind) noexcept -> bool {
+#ifdef TP_HAVE_AERON
+    return kind == TransportKind::Builtin || kind == TransportKind::Aeron;
+#else
+    return kind == TransportKind::Builtin;
+#endif
+}
+
+auto aeron_embedded_driver_available() noexcept -> bool {
+#ifdef TP_HAVE_AERON_DRIVER
+    return true;
+#else
+    return false;
+#endif
 }
 
 auto to_string(TransportKind kind) noexcept -> std::string_view {
@@ -53,6 +72,9 @@ auto validate(const TransportConfig& c) -> Expected<void> {
         return make_error(ErrorCode::InvalidConfig,
                           "transport file_mode must not grant 'other' permissions (use 0600 or 0660)");
     }
+    if (c.aeron_driver_timeout <= std::chrono::milliseconds::zero()) {
+        return make_error(ErrorCode::InvalidConfig, "transport aeron_driver_timeout must be positive");
+    }
     if ((c.file_mode & 0600U) != 0600U) {
         return make_error(ErrorCode::InvalidConfig, "transport file_mode must let the owner read and write (0600)");
     }
@@ -74,10 +96,17 @@ auto TransportContext::create(TransportConfig config) -> Expected<TransportConte
         impl->backend = std::move(backend);
         break;
     }
-    case TransportKind::Aeron:
+    case TransportKind::Aeron: {
+#ifdef TP_HAVE_AERON
+        TP_TRY(backend, make_aeron_backend(config));
+        impl->backend = std::move(backend);
+        break;
+#else
         return make_error(ErrorCode::Unsupported,
                           "transport kind 'aeron' is not available: this build has no Aeron C client "
-                          "(configure with AERON_ROOT set to an Aeron installation)");
+                          "(configure with -DAERON_ROOT=<Aeron installation prefix>)");
+#endif
+    }
     }
     return TransportContext(std::move(impl));
 }

@@ -20,7 +20,12 @@ struct BuiltinIpcBackend {
     static auto ipc_channel(const std::string& term_length) -> std::string {
         return "aeron:ipc?term-length=" + term_length;
     }
+    static auto released_subscriber_channel(const std::string& term_length) -> std::string {
+        return ipc_channel(term_length);
+    }
     static constexpr bool reports_ipc_counters = true;
+    static auto publication_window(std::uint32_t term_length) -> std::uint64_t { return term_length; }
+    static constexpr bool publications_share_a_session = false;
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Builtin, TransportContract, ::testing::Types<BuiltinIpcBackend>);
