@@ -20,8 +20,11 @@ struct ClientContext {
     std::string transport{"builtin"};
     /// Built-in transport directory; empty: $TP_TRANSPORT_DIR, else /dev/shm/tensorpool-<user>/transport.
     std::string transport_dir;
-    /// Aeron media driver directory (transport "aeron"); empty: Aeron's default.
+    /// Aeron media driver directory (transport "aeron"); empty: Aeron's default (AERON_DIR).
     std::string aeron_dir;
+    /// Transport "aeron": run an embedded media driver in aeron_dir inside this client (single-
+    /// process use; needs a build with the Aeron driver library).
+    bool aeron_embedded_driver{false};
 
     std::string control_channel{DEFAULT_CHANNEL};
     std::int32_t control_stream_id{1000};

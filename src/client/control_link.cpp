@@ -12,9 +12,10 @@ namespace {
 constexpr int OFFER_RETRIES = 256;
 }
 
-auto transport_config(const ClientContext& ctx) -> transport::TransportConfig {
+auto transport_config(const ClientContext& ctx) -> Expected<transport::TransportConfig> {
     transport::TransportConfig t;
-    t.kind = ctx.transport == "aeron" ? transport::TransportKind::Aeron : transport::TransportKind::Builtin;
+    TP_TRY(kind, transport::parse_transport_kind(ctx.transport));
+    t.kind = kind;
     t.directory = ctx.transport_dir;
     if (t.directory.empty()) {
         if (const char* env = std::getenv("TP_TRANSPORT_DIR"); env != nullptr) {
@@ -22,6 +23,7 @@ auto transport_config(const ClientContext& ctx) -> transport::TransportConfig {
         }
     }
     t.aeron_directory = ctx.aeron_dir;
+    t.aeron_embedded_driver = ctx.aeron_embedded_driver;
     return t;
 }
 
@@ -55,7 +57,8 @@ auto offer_retry(transport::Publication& pub, std::span<const std::uint8_t> byte
 auto ControlLink::create(const ClientContext& ctx) -> Expected<std::unique_ptr<ControlLink>> {
     std::unique_ptr<ControlLink> link(new ControlLink());
     link->m_ctx = ctx;
-    TP_TRY(t, transport::TransportContext::create(transport_config(ctx)));
+    TP_TRY(tc, transport_config(ctx));
+    TP_TRY(t, transport::TransportContext::create(tc));
     link->m_transport = std::make_unique<transport::TransportContext>(std::move(t));
     ControlLink* self = link.get();
     auto on_image = [self](const transport::ImageInfo& info) {

@@ -17,7 +17,7 @@
 namespace tp::client {
 
 /// Transport settings of a client context.
-auto transport_config(const ClientContext& ctx) -> transport::TransportConfig;
+auto transport_config(const ClientContext& ctx) -> Expected<transport::TransportConfig>;
 
 /// The driver-client settings of a lease holder of `role` on `stream_id` (timings from the context).
 auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role,

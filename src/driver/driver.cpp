@@ -33,6 +33,7 @@ auto transport_config(const DriverConfig& c) -> transport::TransportConfig {
         }
     }
     t.aeron_directory = c.driver.aeron_dir;
+    t.aeron_embedded_driver = c.driver.aeron_embedded_driver;
     return t;
 }
 

@@ -89,6 +89,7 @@ auto driver_known_keys() -> const std::set<std::string>& {
         "driver.aeron_dir",
         "driver.transport",
         "driver.transport_dir",
+        "driver.aeron_embedded_driver",
         "driver.control_channel",
         "driver.control_stream_id",
         "driver.announce_channel",
@@ -150,6 +151,8 @@ auto DriverConfig::load(const ConfigSource& src) -> Expected<DriverConfig> {
     d.transport = transport;
     TP_TRY(transport_dir, src.get_string("driver.transport_dir", d.transport_dir));
     d.transport_dir = transport_dir;
+    TP_TRY(embedded, src.get_bool("driver.aeron_embedded_driver", d.aeron_embedded_driver));
+    d.aeron_embedded_driver = embedded;
     {
         auto fallback = common::process_env()("TP_CONTROL_CHANNEL");
         TP_TRY(v, src.get_string("driver.control_channel", fallback.value_or(d.control_channel)));

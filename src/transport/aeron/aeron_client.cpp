@@ -34,7 +34,10 @@ auto one_line(const char* text) -> std::string {
 
 auto last_aeron_error(std::string_view what) -> Error {
     const int code = aeron_errcode();
-    const std::string message = std::string(what) + ": " + one_line(aeron_errmsg());
+    std::string message = std::string(what) + ": " + one_line(aeron_errmsg());
+    while (!message.empty() && (message.back() == ' ' || message.back() == ';')) {
+        message.pop_back();
+    }
     ErrorCode kind = ErrorCode::IoError;
     if (code == AERON_CLIENT_ERROR_DRIVER_TIMEOUT || code == AERON_CLIENT_ERROR_CLIENT_TIMEOUT || code == ETIMEDOUT) {
         kind = ErrorCode::Timeout;

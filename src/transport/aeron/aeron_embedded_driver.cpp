@@ -24,13 +24,14 @@ auto AeronEmbeddedDriver::start(const std::string& directory) -> Expected<std::u
         // One driver thread: the embedding process has its own work to do.
         aeron_driver_context_set_threading_mode(context, AERON_THREADING_MODE_SHARED);
     }
-    aeron_driver_context_set_dir_delete_on_shutdown(context, true);
     aeron_driver_t* driver = nullptr;
     if (aeron_driver_init(&driver, context) < 0) {
         return last_aeron_error("embedded Aeron media driver in '" +
                                 std::string(aeron_driver_context_get_dir(context)) + "'");
     }
     self->m_driver = driver;
+    // Only a driver that owns the directory removes it at shutdown (a refused one must not).
+    aeron_driver_context_set_dir_delete_on_shutdown(context, true);
     if (aeron_driver_start(driver, false) < 0) {
         return last_aeron_error("embedded Aeron media driver: start");
     }

@@ -5,6 +5,7 @@
 // on private directories, stepped from the test thread; plus raw observers and injectors on the
 // transport streams so tests can check what was actually published.
 
+#include "aeron_test_driver.hpp"
 #include "client_test_env.hpp"
 #include "codec/dispatch.hpp"
 #include "codec/message_convert.hpp"
@@ -20,6 +21,18 @@
 #include <gtest/gtest.h>
 
 namespace tp::test {
+
+/// A transport configuration for the transport the tests run on (aeron_test_driver.hpp).
+inline auto test_transport_config(const std::string& transport_dir) -> transport::TransportConfig {
+    transport::TransportConfig cfg;
+    cfg.directory = transport_dir;
+    if (test_transport_is_aeron()) {
+        cfg.kind = transport::TransportKind::Aeron;
+        cfg.aeron_directory = shared_aeron_directory();
+    }
+    return cfg;
+}
+
 
 /// FrameProgress as observed on a stream.
 struct ProgressMsg {
@@ -53,8 +66,7 @@ class StreamObserver {
 public:
     static auto create(const std::string& transport_dir, const std::string& channel, std::int32_t stream_id)
         -> std::unique_ptr<StreamObserver> {
-        transport::TransportConfig cfg;
-        cfg.directory = transport_dir;
+        const transport::TransportConfig cfg = test_transport_config(transport_dir);
         auto ctx = transport::TransportContext::create(cfg);
         EXPECT_TRUE(ctx) << ctx.error().to_string();
         if (!ctx) {
@@ -112,8 +124,7 @@ class StreamInjector {
 public:
     static auto create(const std::string& transport_dir, const std::string& channel, std::int32_t stream_id)
         -> std::unique_ptr<StreamInjector> {
-        transport::TransportConfig cfg;
-        cfg.directory = transport_dir;
+        const transport::TransportConfig cfg = test_transport_config(transport_dir);
         auto ctx = transport::TransportContext::create(cfg);
         EXPECT_TRUE(ctx) << ctx.error().to_string();
         if (!ctx) {

@@ -3,6 +3,7 @@
 
 // A driver, producers and consumers in one process on a private transport and SHM directory.
 
+#include "aeron_test_driver.hpp"
 #include "process_harness.hpp"
 #include "tensorpool/consumer.hpp"
 #include "tensorpool/driver.hpp"
@@ -23,8 +24,16 @@ struct ClientTestEnv {
 
     ClientTestEnv() { std::filesystem::create_directories(shm_dir); }
 
+    /// The [driver] keys selecting the transport the tests run on (aeron_test_driver.hpp).
+    auto driver_transport_toml() const -> std::string {
+        if (test_transport_is_aeron()) {
+            return "transport = \"aeron\"\naeron_dir = \"" + shared_aeron_directory() + "\"\n";
+        }
+        return "transport_dir = \"" + transport_dir + "\"\n";
+    }
+
     auto driver_toml(const std::string& extra_policies = "", std::uint32_t nslots = 64) const -> std::string {
-        return "[driver]\ntransport_dir = \"" + transport_dir + "\"\n[shm]\nbase_dir = \"" + shm_dir +
+        return "[driver]\n" + driver_transport_toml() + "[shm]\nbase_dir = \"" + shm_dir +
                "\"\n[policies]\nannounce_period_ms = 100\nlease_keepalive_interval_ms = 100\n"
                "prefault_shm = false\n" +
                extra_policies + "\n[profiles.p]\nheader_nslots = " + std::to_string(nslots) +
@@ -34,7 +43,11 @@ struct ClientTestEnv {
 
     auto context() const -> ClientContext {
         ClientContext c;
+        c.transport = test_transport_kind();
         c.transport_dir = transport_dir;
+        if (test_transport_is_aeron()) {
+            c.aeron_dir = shared_aeron_directory();
+        }
         c.allowed_base_dirs = {shm_dir};
         c.announce_period_ns = 100'000'000ULL;
         c.keepalive_interval_ns = 100'000'000ULL;
