@@ -88,6 +88,7 @@ void add_client_options(CLI::App& app, ClientOptions& o) {
     const char* group = "Transport and streams";
     app.add_option("--transport", o.transport, "Transport backend")
         ->check(CLI::IsMember({"builtin", "aeron"}))
+        ->envname("TP_TRANSPORT")
         ->capture_default_str()
         ->group(group);
     app.add_option("--transport-dir", o.transport_dir,

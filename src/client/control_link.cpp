@@ -27,8 +27,8 @@ auto transport_config(const ClientContext& ctx) -> Expected<transport::Transport
     return t;
 }
 
-auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role,
-                          std::uint32_t client_id) -> DriverClientConfig {
+auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role, std::uint32_t client_id)
+    -> DriverClientConfig {
     DriverClientConfig dc;
     dc.stream_id = stream_id;
     dc.role = role;

@@ -20,8 +20,8 @@ namespace tp::client {
 auto transport_config(const ClientContext& ctx) -> Expected<transport::TransportConfig>;
 
 /// The driver-client settings of a lease holder of `role` on `stream_id` (timings from the context).
-auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role,
-                          std::uint32_t client_id) -> DriverClientConfig;
+auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role, std::uint32_t client_id)
+    -> DriverClientConfig;
 
 /// Offers with a bounded retry on back-pressure; true when published.
 auto offer_retry(transport::Publication& pub, std::span<const std::uint8_t> bytes) noexcept -> bool;

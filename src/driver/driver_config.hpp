@@ -40,8 +40,8 @@ struct StreamConfig {
 struct DriverSection {
     std::string instance_id{"driver-01"};
     std::string aeron_dir;
-    std::string transport{"builtin"}; ///< "builtin" or "aeron"
-    std::string transport_dir;        ///< built-in transport directory ("" = default)
+    std::string transport{"builtin"};  ///< "builtin" or "aeron"
+    std::string transport_dir;         ///< built-in transport directory ("" = default)
     bool aeron_embedded_driver{false}; ///< transport "aeron": host an Aeron media driver in aeron_dir
     std::string control_channel{"aeron:ipc?term-length=4m"};
     std::uint32_t control_stream_id{1000};

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "tensorpool/transport.hpp"
+
 #include <atomic>
 #include <cstdint>
 
@@ -18,6 +20,26 @@ public:
 
 private:
     std::atomic<std::uint64_t> m_value{0};
+};
+
+/// A publication's counters (one writer: the publishing thread).
+struct PublicationStats {
+    RelaxedCounter messages;
+    RelaxedCounter bytes;
+    RelaxedCounter back_pressured;
+    RelaxedCounter not_connected;
+    RelaxedCounter send_errors;
+
+    /// A snapshot for Publication::counters().
+    [[nodiscard]] auto snapshot() const noexcept -> PublicationCounters {
+        PublicationCounters c;
+        c.messages = messages.get();
+        c.bytes = bytes.get();
+        c.back_pressured = back_pressured.get();
+        c.not_connected = not_connected.get();
+        c.send_errors = send_errors.get();
+        return c;
+    }
 };
 
 } // namespace tp::transport

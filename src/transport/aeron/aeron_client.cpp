@@ -75,7 +75,8 @@ auto AeronClient::connect(const TransportConfig& config) -> Expected<std::shared
     if (!directory.empty() && aeron_context_set_dir(self->m_context, directory.c_str()) < 0) {
         return last_aeron_error("aeron_context_set_dir");
     }
-    aeron_context_set_driver_timeout_ms(self->m_context, static_cast<std::uint64_t>(config.aeron_driver_timeout.count()));
+    aeron_context_set_driver_timeout_ms(self->m_context,
+                                        static_cast<std::uint64_t>(config.aeron_driver_timeout.count()));
     aeron_context_set_use_conductor_agent_invoker(self->m_context, self->m_invoker);
     // Aeron's default handler exits the process; ours reports and lets the caller see the failure
     // as an error or NOT_CONNECTED / PUBLICATION_CLOSED results.
@@ -134,7 +135,8 @@ auto AeronClient::await(Poll&& poll, std::string_view what) -> Expected<void> {
     }
 }
 
-auto AeronClient::add_publication(const std::string& channel, std::int32_t stream_id) -> Expected<aeron_publication_t*> {
+auto AeronClient::add_publication(const std::string& channel, std::int32_t stream_id)
+    -> Expected<aeron_publication_t*> {
     aeron_async_add_publication_t* async = nullptr;
     if (aeron_async_add_publication(&async, m_client, channel.c_str(), stream_id) < 0) {
         return last_aeron_error("add publication " + channel);

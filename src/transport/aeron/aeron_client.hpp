@@ -48,8 +48,9 @@ public:
         -> Expected<aeron_publication_t*>;
     /// Registers a subscription (handlers and clientd as aeron_async_add_subscription) and waits.
     [[nodiscard]] auto add_subscription(const std::string& channel, std::int32_t stream_id,
-                                        aeron_on_available_image_t on_available, aeron_on_unavailable_image_t on_unavailable,
-                                        void* clientd) -> Expected<aeron_subscription_t*>;
+                                        aeron_on_available_image_t on_available,
+                                        aeron_on_unavailable_image_t on_unavailable, void* clientd)
+        -> Expected<aeron_subscription_t*>;
     /// One client conductor duty cycle (invoker mode); 0 when the client runs its own thread.
     auto do_work() -> int;
     /// Keeps `state` (e.g. the clientd of image handlers) alive until the client closes, so

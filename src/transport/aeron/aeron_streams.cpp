@@ -59,24 +59,17 @@ public:
     auto is_connected() const noexcept -> bool override { return aeron_publication_is_connected(m_publication); }
     auto max_message_length() const noexcept -> std::size_t override { return m_max_message; }
     auto max_payload_length() const noexcept -> std::size_t override { return m_max_payload; }
-    auto counters() const noexcept -> PublicationCounters override {
-        PublicationCounters c;
-        c.messages = m_messages.get();
-        c.bytes = m_bytes.get();
-        c.back_pressured = m_back_pressured.get();
-        c.not_connected = m_not_connected.get();
-        return c;
-    }
+    auto counters() const noexcept -> PublicationCounters override { return m_stats.snapshot(); }
 
 private:
     auto count(std::int64_t rc, std::size_t bytes) noexcept -> std::int64_t {
         if (rc > 0) {
-            m_messages.add(1);
-            m_bytes.add(bytes);
+            m_stats.messages.add(1);
+            m_stats.bytes.add(bytes);
         } else if (rc == BACK_PRESSURED) {
-            m_back_pressured.add(1);
+            m_stats.back_pressured.add(1);
         } else if (rc == NOT_CONNECTED) {
-            m_not_connected.add(1);
+            m_stats.not_connected.add(1);
         }
         return rc;
     }
@@ -91,8 +84,8 @@ private:
         if (aeron_buffer_claim_commit(&raw) < 0) {
             return false;
         }
-        self->m_messages.add(1);
-        self->m_bytes.add(raw.length);
+        self->m_stats.messages.add(1);
+        self->m_stats.bytes.add(raw.length);
         return true;
     }
     static void abort_claim(BufferClaim& claim) noexcept {
@@ -105,10 +98,7 @@ private:
     aeron_publication_t* m_publication;
     std::size_t m_max_message;
     std::size_t m_max_payload;
-    RelaxedCounter m_messages;
-    RelaxedCounter m_bytes;
-    RelaxedCounter m_back_pressured;
-    RelaxedCounter m_not_connected;
+    PublicationStats m_stats;
 };
 
 /// Image notifications, queued by the Aeron client conductor (its thread, or the do_work()
@@ -210,7 +200,8 @@ public:
     }
     auto resolved_channel() const -> std::string override {
         std::array<char, 512> buffer{};
-        const int rc = aeron_subscription_try_resolve_channel_endpoint_port(m_subscription, buffer.data(), buffer.size());
+        const int rc =
+            aeron_subscription_try_resolve_channel_endpoint_port(m_subscription, buffer.data(), buffer.size());
         return rc > 0 ? std::string(buffer.data()) : channel();
     }
 

@@ -33,7 +33,6 @@ inline auto test_transport_config(const std::string& transport_dir) -> transport
     return cfg;
 }
 
-
 /// FrameProgress as observed on a stream.
 struct ProgressMsg {
     std::uint32_t stream_id{0};

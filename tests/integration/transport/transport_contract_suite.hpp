@@ -158,7 +158,8 @@ TYPED_TEST_P(TransportContract, SeveralPublishersInSeveralProcessesKeepTheirOrde
                 const std::int64_t rc = (*pub)->offer(message);
                 if (rc > 0) {
                     ++seq;
-                } else if ((rc != BACK_PRESSURED && rc != ADMIN_ACTION) || std::chrono::steady_clock::now() > deadline) {
+                } else if ((rc != BACK_PRESSURED && rc != ADMIN_ACTION) ||
+                           std::chrono::steady_clock::now() > deadline) {
                     return 13;
                 } else {
                     std::this_thread::yield();
@@ -306,8 +307,8 @@ TYPED_TEST_P(TransportContract, StalledSubscriberStopsHoldingPublishersBack) {
     auto ctx = this->make_context();
     auto pub = ctx.add_publication(this->channel("64k"), 1007);
     ASSERT_TRUE(pub);
-    auto child = stalled_subscriber(this->config(), TypeParam::released_subscriber_channel("64k"), 1007,
-                                    this->marker("stop"));
+    auto child =
+        stalled_subscriber(this->config(), TypeParam::released_subscriber_channel("64k"), 1007, this->marker("stop"));
     ASSERT_TRUE(wait_for([&] { return (*pub)->is_connected(); }));
     auto sub = ctx.add_subscription(this->channel("64k"), 1007);
     ASSERT_TRUE(sub);
@@ -347,8 +348,8 @@ TYPED_TEST_P(TransportContract, KilledSubscriberStopsHoldingPublishersBack) {
     auto ctx = this->make_context();
     auto pub = ctx.add_publication(this->channel("64k"), 1008);
     ASSERT_TRUE(pub);
-    auto child = stalled_subscriber(this->config(), TypeParam::released_subscriber_channel("64k"), 1008,
-                                    this->marker("never"));
+    auto child =
+        stalled_subscriber(this->config(), TypeParam::released_subscriber_channel("64k"), 1008, this->marker("never"));
     ASSERT_TRUE(wait_for([&] { return (*pub)->is_connected(); }));
     std::uint64_t sent = 0;
     ASSERT_TRUE(wait_for([&] {

@@ -148,20 +148,20 @@ auto IpcPublication::refresh_limit(std::int64_t required_end) noexcept -> std::i
     // Relaxed: a fast "nobody there"; a subscriber joining this instant is seen on the next call.
     if (load_relaxed(m_log.active_subs(0)) == 0 && load_relaxed(m_log.active_subs(1)) == 0) {
         m_limit = LIMIT_UNKNOWN;
-        m_not_connected.add(1);
+        m_stats.not_connected.add(1);
         return NOT_CONNECTED;
     }
     const SubscriberScan scan = scan_subscribers(m_log, coarse_now_ns(), m_sub_timeout_ns);
     if (scan.live == 0) {
         m_limit = LIMIT_UNKNOWN;
-        m_not_connected.add(1);
+        m_stats.not_connected.add(1);
         return NOT_CONNECTED;
     }
     // Flow control: nothing is written at or beyond (slowest live position + ring length), so no
     // live subscriber's unread frames are overwritten.
     m_limit = scan.min_position + m_capacity;
     if (required_end > m_limit) {
-        m_back_pressured.add(1);
+        m_stats.back_pressured.add(1);
         return BACK_PRESSURED;
     }
     return 0;
@@ -245,8 +245,8 @@ auto IpcPublication::offer(std::span<const std::uint8_t> message) noexcept -> st
     // the stamp.
     store_release(stamp_word(frame), make_stamp(position, m_key, FRAME_DATA));
     m_last_end = position + aligned;
-    m_messages.add(1);
-    m_bytes.add(message.size());
+    m_stats.messages.add(1);
+    m_stats.bytes.add(message.size());
     return m_last_end;
 }
 
@@ -283,8 +283,8 @@ auto IpcPublication::commit_claim(BufferClaim& claim) noexcept -> bool {
     if (!compare_exchange_acq_rel(stamp_word(frame), expected, committed)) {
         return false;
     }
-    self->m_messages.add(1);
-    self->m_bytes.add(claim.buffer().size());
+    self->m_stats.messages.add(1);
+    self->m_stats.bytes.add(claim.buffer().size());
     return true;
 }
 
@@ -304,12 +304,7 @@ auto IpcPublication::is_connected() const noexcept -> bool {
 }
 
 auto IpcPublication::counters() const noexcept -> PublicationCounters {
-    PublicationCounters c;
-    c.messages = m_messages.get();
-    c.bytes = m_bytes.get();
-    c.back_pressured = m_back_pressured.get();
-    c.not_connected = m_not_connected.get();
-    return c;
+    return m_stats.snapshot();
 }
 
 } // namespace tp::transport::ipc

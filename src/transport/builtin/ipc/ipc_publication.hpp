@@ -80,10 +80,7 @@ private:
     // Conductor thread only.
     std::int64_t m_last_heartbeat_ns{0};
 
-    RelaxedCounter m_messages;
-    RelaxedCounter m_bytes;
-    RelaxedCounter m_back_pressured;
-    RelaxedCounter m_not_connected;
+    PublicationStats m_stats;
 };
 
 } // namespace tp::transport::ipc

@@ -100,15 +100,15 @@ auto UdpPublication::offer(std::span<const std::uint8_t> message) noexcept -> st
     encode_header(header, h);
     const int err = send(header, message.data(), message.size());
     if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
-        m_back_pressured.add(1);
+        m_stats.back_pressured.add(1);
         return BACK_PRESSURED;
     }
     if (err != 0) {
         // Lost like a datagram dropped by the network: the sequence is used, receivers see a gap.
-        m_send_errors.add(1);
+        m_stats.send_errors.add(1);
     } else {
-        m_messages.add(1);
-        m_bytes.add(message.size());
+        m_stats.messages.add(1);
+        m_stats.bytes.add(message.size());
     }
     return advance(message.size());
 }
@@ -142,11 +142,11 @@ auto UdpPublication::commit_claim(BufferClaim& claim) noexcept -> bool {
     }
     self->advance(length);
     if (err != 0) {
-        self->m_send_errors.add(1);
+        self->m_stats.send_errors.add(1);
         return false;
     }
-    self->m_messages.add(1);
-    self->m_bytes.add(length);
+    self->m_stats.messages.add(1);
+    self->m_stats.bytes.add(length);
     return true;
 }
 
@@ -170,12 +170,7 @@ auto UdpPublication::on_conductor_tick(std::int64_t now_ns) noexcept -> int {
 }
 
 auto UdpPublication::counters() const noexcept -> PublicationCounters {
-    PublicationCounters c;
-    c.messages = m_messages.get();
-    c.bytes = m_bytes.get();
-    c.back_pressured = m_back_pressured.get();
-    c.send_errors = m_send_errors.get();
-    return c;
+    return m_stats.snapshot();
 }
 
 } // namespace tp::transport::udp

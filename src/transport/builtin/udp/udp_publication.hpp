@@ -60,10 +60,7 @@ private:
     std::atomic<std::int64_t> m_position{0};
     std::atomic<std::int64_t> m_last_send_ns{0};
 
-    RelaxedCounter m_messages;
-    RelaxedCounter m_bytes;
-    RelaxedCounter m_back_pressured;
-    RelaxedCounter m_send_errors;
+    PublicationStats m_stats;
 };
 
 } // namespace tp::transport::udp
