@@ -14,7 +14,10 @@ namespace {
 // Driver error codes as the Aeron C client reports them (aeron_errcode() == -code) for a refused
 // registration; see Aeron's control protocol.
 constexpr int DRIVER_INVALID_CHANNEL = 1;
+constexpr int DRIVER_MALFORMED_COMMAND = 7;
 constexpr int DRIVER_NOT_SUPPORTED = 8;
+constexpr int DRIVER_UNKNOWN_HOST = 9;
+constexpr int DRIVER_GENERIC_ERROR = 11;
 
 auto one_line(const char* text) -> std::string {
     std::string out;
@@ -41,10 +44,14 @@ auto last_aeron_error(std::string_view what) -> Error {
     ErrorCode kind = ErrorCode::IoError;
     if (code == AERON_CLIENT_ERROR_DRIVER_TIMEOUT || code == AERON_CLIENT_ERROR_CLIENT_TIMEOUT || code == ETIMEDOUT) {
         kind = ErrorCode::Timeout;
-    } else if (code == -DRIVER_INVALID_CHANNEL || code == EINVAL) {
+    } else if (code == -DRIVER_INVALID_CHANNEL || code == -DRIVER_MALFORMED_COMMAND || code == EINVAL ||
+               (code == -DRIVER_GENERIC_ERROR && message.find("Invalid argument") != std::string::npos)) {
+        // The driver reports URI parameters it cannot parse as a generic error carrying EINVAL.
         kind = ErrorCode::InvalidArgument;
     } else if (code == -DRIVER_NOT_SUPPORTED) {
         kind = ErrorCode::Unsupported;
+    } else if (code == -DRIVER_UNKNOWN_HOST) {
+        kind = ErrorCode::NotFound;
     }
     Error e = Error::make(kind, message);
     if (code > 0) {

@@ -64,6 +64,23 @@ TEST(AeronBackend, NoMediaDriverIsATimeoutErrorNamingTheDirectory) {
     EXPECT_NE(ctx.error().message.find(c.aeron_directory), std::string::npos) << ctx.error().message;
 }
 
+TEST(AeronBackend, ChannelsTheMediaDriverRefusesAreInvalidArguments) {
+    std::string why;
+    if (AeronIpcBackend::directory(&why).empty()) {
+        GTEST_SKIP() << why;
+    }
+    auto ctx = TransportContext::create(AeronIpcBackend::config(""));
+    ASSERT_TRUE(ctx) << ctx.error().to_string();
+    // Valid for our parser (parameters we do not interpret pass through), refused by Aeron.
+    auto sub = ctx->add_subscription("aeron:ipc?term-length=64k|tether=maybe", 2003);
+    ASSERT_FALSE(sub);
+    EXPECT_EQ(sub.error().code, ErrorCode::InvalidArgument) << sub.error().to_string();
+    EXPECT_NE(sub.error().message.find("tether"), std::string::npos) << sub.error().message;
+    auto pub = ctx->add_publication("aeron:ipc?term-length=64k|sparse=perhaps", 2003);
+    ASSERT_FALSE(pub);
+    EXPECT_EQ(pub.error().code, ErrorCode::InvalidArgument) << pub.error().to_string();
+}
+
 TEST(AeronBackend, EmbeddedMediaDriverServesThisAndOtherContexts) {
     if (!backend_available(TransportKind::Aeron) || !aeron_embedded_driver_available()) {
         GTEST_SKIP() << "this build has no Aeron driver library (libaeron_driver with aeronmd.h)";
