@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "perf/baselines.hpp"
+
+#include "concurrent/atomic_ops.hpp"
+#include "perf/process.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include <sys/mman.h>
+
+namespace tp::perf {
+
+namespace {
+
+struct PingPong {
+    alignas(128) std::uint64_t ping{0};
+    alignas(128) std::uint64_t pong{0};
+};
+
+/// A private anonymous mapping, touched page by page so no page fault lands in a timed pass.
+class Buffer {
+public:
+    explicit Buffer(std::size_t bytes) : m_bytes(bytes) {
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        m_data = p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
+        if (m_data != nullptr) {
+            std::memset(m_data, 0x5A, bytes);
+        }
+    }
+    Buffer(const Buffer&) = delete;
+    auto operator=(const Buffer&) -> Buffer& = delete;
+    ~Buffer() {
+        if (m_data != nullptr) {
+            ::munmap(m_data, m_bytes);
+        }
+    }
+    [[nodiscard]] auto data() const noexcept -> std::byte* { return m_data; }
+
+private:
+    std::size_t m_bytes;
+    std::byte* m_data{nullptr};
+};
+
+} // namespace
+
+auto cache_line_round_trip(std::uint64_t rounds, double ticks_per_ns, const std::atomic<bool>& stop, bool pin)
+    -> RoundTrip {
+    SharedMapping<PingPong> sh;
+    if (!sh.valid() || rounds == 0) {
+        return {};
+    }
+    const std::uint64_t warmup = rounds / 10;
+    const std::uint64_t total = rounds + warmup;
+    PingPong* pp = sh.get();
+    Child echo = Child::fork(
+        [pp, total] {
+            for (std::uint64_t i = 1; i <= total; ++i) {
+                // SYNC POINT(pingpong-ping): acquire pairs with the parent's release store of ping.
+                while (concurrent::load_acquire(&pp->ping) != i) {
+                    concurrent::cpu_relax();
+                }
+                // SYNC POINT(pingpong-pong): release pairs with the parent's acquire load of pong.
+                concurrent::store_release(&pp->pong, i);
+            }
+            return 0;
+        },
+        pin ? 1 : -1);
+    if (!echo.valid()) {
+        return {};
+    }
+    if (pin) {
+        pin_to_cpu(0);
+    }
+    std::vector<std::uint64_t> samples;
+    samples.reserve(rounds);
+    SpinGuard guard(stop, std::chrono::seconds(60));
+    bool ok = true;
+    for (std::uint64_t i = 1; i <= total && ok; ++i) {
+        const std::uint64_t t0 = ticks();
+        // SYNC POINT(pingpong-ping): release pairs with the child's acquire load.
+        concurrent::store_release(&pp->ping, i);
+        // SYNC POINT(pingpong-pong): acquire pairs with the child's release store.
+        while (concurrent::load_acquire(&pp->pong) != i) {
+            if (!guard.ok()) {
+                ok = false;
+                break;
+            }
+        }
+        const std::uint64_t t1 = ticks();
+        if (i > warmup && ok) {
+            samples.push_back(t1 - t0);
+        }
+    }
+    if (!ok) {
+        echo.kill();
+        return {};
+    }
+    RoundTrip r;
+    r.ok = echo.wait(std::chrono::seconds(10));
+    r.ns = percentiles_of(samples, ticks_per_ns);
+    return r;
+}
+
+auto memcpy_bandwidth(std::size_t block, std::size_t working_set, double seconds, int trials,
+                      const std::atomic<bool>& stop) -> double {
+    if (block == 0 || trials <= 0) {
+        return 0.0;
+    }
+    const std::size_t blocks = std::max<std::size_t>(2, (working_set + block - 1) / block);
+    const std::size_t bytes = blocks * block;
+    Buffer src(bytes);
+    Buffer dst(bytes);
+    if (src.data() == nullptr || dst.data() == nullptr) {
+        return 0.0;
+    }
+    const auto pass = std::chrono::duration<double>(seconds / trials);
+    // Check the clock about every 4 MiB copied (at least every copy for large blocks).
+    const std::size_t check_every = std::max<std::size_t>(1, (4U << 20U) / block);
+    double best = 0.0;
+    std::size_t k = 0;
+    for (int t = 0; t < trials; ++t) {
+        std::uint64_t copied = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto now = t0;
+        while (now - t0 < pass) {
+            for (std::size_t n = 0; n < check_every; ++n) {
+                std::memcpy(dst.data() + k * block, src.data() + k * block, block);
+                asm volatile("" : : "r"(dst.data()) : "memory"); // keep every copy
+                k = k + 1 == blocks ? 0 : k + 1;
+            }
+            copied += check_every * block;
+            now = std::chrono::steady_clock::now();
+            // relaxed: a stop request needs no ordering.
+            if (stop.load(std::memory_order_relaxed)) {
+                return 0.0;
+            }
+        }
+        const double ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count());
+        best = std::max(best, static_cast<double>(copied) / ns);
+    }
+    return best;
+}
+
+} // namespace tp::perf

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The machine's own limits, measured in the same run as the figures they are compared with:
+// the cross-process cache-line round trip (the floor of any cross-process notification) and
+// single-thread memcpy bandwidth (the cost of touching every byte once on each side).
+
+#include "perf/timing.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace tp::perf {
+
+/// Result of a round-trip measurement, in nanoseconds.
+struct RoundTrip {
+    Percentiles ns;
+    bool ok{false}; ///< false when stopped, timed out or the helper process failed
+};
+
+/// Two processes (this one and a forked child, pinned to CPUs 0 and 1 when `pin`) bounce one
+/// 8-byte counter in a MAP_SHARED mapping: this side stores i with release and spins until the
+/// child echoes i. `rounds` samples after `rounds / 10` warm-up rounds, timed with ticks().
+[[nodiscard]] auto cache_line_round_trip(std::uint64_t rounds, double ticks_per_ns, const std::atomic<bool>& stop,
+                                         bool pin = false) -> RoundTrip;
+
+/// Single-thread memcpy bandwidth in GB/s (1e9 bytes per second) for copies of `block` bytes.
+/// Source and destination are separate mappings of at least `working_set` bytes each, prefaulted,
+/// walked block after block, so for working sets beyond the last-level cache every copy streams
+/// from and to memory. The best of `trials` timed passes of about `seconds / trials` each.
+/// 0 when stopped or on mapping failure.
+[[nodiscard]] auto memcpy_bandwidth(std::size_t block, std::size_t working_set, double seconds, int trials,
+                                    const std::atomic<bool>& stop) -> double;
+
+} // namespace tp::perf
