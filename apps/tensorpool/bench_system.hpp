@@ -21,7 +21,7 @@ inline constexpr int MAX_CONSUMERS = 4;
 /// How a consumer waits when a poll found nothing.
 enum class Idle : std::uint8_t {
     Spin,    ///< busy-spin with a pause hint (lowest latency; needs a core per consumer)
-    Backoff, ///< spin, yield, then park up to 1 ms (many consumers on few cores)
+    Backoff, ///< a few spins, then park 50 us doubling to 1 ms; no yields (many consumers on few cores)
 };
 
 /// What a consumer does with each frame's payload.
@@ -41,6 +41,7 @@ enum class Pace : std::uint8_t {
 struct Scenario {
     std::string name;
     std::uint32_t stream_id{0};
+    std::uint32_t nslots{1024}; ///< slots of the stream: warm-up lasts until the producer went twice round
     std::size_t frame_bytes{64};
     int consumers{1};
     Pace pace{Pace::Rate};
@@ -62,6 +63,7 @@ struct ConsumerFigures {
     std::uint64_t drops_gap{0};
     std::uint64_t drops_late{0};
     perf::Percentiles latency_ns;
+    std::uint64_t page_faults{0}; ///< minor page faults while measuring
 };
 
 /// A scenario's figures.
@@ -73,6 +75,7 @@ struct ScenarioResult {
     double producer_cpu_ns_per_frame{0}; ///< producer thread CPU time / frames published
     std::uint64_t producer_failures{0};  ///< claims or commits that did not publish
     std::uint64_t credit_timeouts{0};    ///< Pace::Credit waits given up after 100 ms
+    std::uint64_t producer_page_faults{0}; ///< minor page faults while measuring
     std::vector<ConsumerFigures> consumers;
 };
 

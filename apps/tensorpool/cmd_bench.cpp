@@ -38,6 +38,7 @@ struct BenchArgs {
     bool quick{false};
     bool smoke{false};
     bool json{false};
+    std::string only; ///< run only the system scenarios whose name contains this
 };
 
 /// How long each part runs.
@@ -165,6 +166,7 @@ auto run_bench(const BenchArgs& args) -> int {
         s.name = std::move(name);
         s.frame_bytes = frame;
         s.stream_id = next_stream++;
+        s.nslots = nslots;
         s.warmup_s = plan.warmup_s;
         s.measure_s = measure_s;
         streams.push_back({s.stream_id, nslots, stride_for(frame)});
@@ -203,7 +205,7 @@ auto run_bench(const BenchArgs& args) -> int {
             res.errors.push_back(rig.error());
         } else {
             auto run = [&](bench::Measured& m) {
-                if (!interrupted()) {
+                if (!interrupted() && m.scenario.name.find(args.only) != std::string::npos) {
                     progress("tensorpool bench: %s\n", m.scenario.name);
                     m.result = rig.run(m.scenario);
                     if (!m.result.ok && !interrupted()) {
@@ -256,6 +258,9 @@ const SubcommandRegistration REG{
         app.add_flag("--json", a->json, "print one JSON object (every figure, ratios, machine) instead of the table");
         // Hidden: tiny durations for tests; the figures are not meaningful.
         app.add_flag("--smoke", a->smoke)->group("");
+        // Hidden: only the system scenarios whose name contains the text (latency-, rate-,
+        // bandwidth-, fanout-), for profiling one of them.
+        app.add_option("--only", a->only)->group("");
         return SubcommandRunner{[a] { return run_bench(*a); }};
     }};
 

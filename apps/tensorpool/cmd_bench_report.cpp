@@ -67,7 +67,10 @@ auto memcpy_at(const Results& r, std::size_t n) -> double {
 }
 
 auto drops_json(const ConsumerFigures& c) -> Json {
-    return Json{{"corrupt", c.corrupt}, {"drops_gap", c.drops_gap}, {"drops_late", c.drops_late}};
+    return Json{{"corrupt", c.corrupt},
+                {"drops_gap", c.drops_gap},
+                {"drops_late", c.drops_late},
+                {"consumer_page_faults", c.page_faults}};
 }
 
 auto consumers_json(const Measured& m) -> Json {
@@ -84,7 +87,8 @@ auto producer_json(const Measured& m) -> Json {
     return Json{{"frames", m.result.producer_frames},
                 {"frames_per_s", m.result.producer_frames_per_s},
                 {"cpu_ns_per_frame", m.result.producer_cpu_ns_per_frame},
-                {"failures", m.result.producer_failures}};
+                {"failures", m.result.producer_failures},
+                {"page_faults", m.result.producer_page_faults}};
 }
 
 auto fanout_rate(const Results& r, int consumers) -> double {
@@ -195,6 +199,8 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
         Json e{{"consumer_gb_per_s", c.bytes_per_s / 1e9},
                {"consumer_frames_per_s", c.frames_per_s},
                {"producer_frames_per_s", m.result.producer_frames_per_s},
+               {"producer_cpu_ns_per_frame", m.result.producer_cpu_ns_per_frame},
+               {"producer_page_faults", m.result.producer_page_faults},
                {"memcpy_gb_per_s", memcpy_at(r, m.scenario.frame_bytes)},
                {"window_frames", m.scenario.window},
                {"credit_timeouts", m.result.credit_timeouts}};
