@@ -101,6 +101,8 @@ public:
     [[nodiscard]] auto error() const -> const std::string& { return m_error; }
     [[nodiscard]] auto transport_dir() const -> std::string { return m_dir + "/transport"; }
     [[nodiscard]] auto shm_dir() const -> std::string { return m_dir + "/shm"; }
+    /// True while the driver process runs.
+    [[nodiscard]] auto driver_running() -> bool { return m_driver.running(); }
 
     /// Runs one scenario: forks the producer and the consumers, runs warm-up and measurement, stops
     /// them and returns the figures. Children are killed if they do not finish in time.

@@ -217,7 +217,9 @@ auto run_bench(const BenchArgs& args) -> int {
             run(res.rate);
             std::for_each(res.bandwidth.begin(), res.bandwidth.end(), run);
             std::for_each(res.fanout.begin(), res.fanout.end(), run);
-            if (!interrupted()) {
+            if (!interrupted() && !rig.driver_running()) {
+                res.errors.emplace_back("the driver process exited");
+            } else if (!interrupted()) {
                 progress("tensorpool bench: attach round trip%s\n", "");
                 res.attach = perf::attach_round_trip(rig.transport_dir(), res.latency[0].scenario.stream_id,
                                                      plan.attach_iterations, g_stop);

@@ -440,13 +440,18 @@ auto SystemRig::run(const Scenario& s) -> ScenarioResult {
         r.error = "bad scenario";
         return r;
     }
+    if (!m_driver.running()) {
+        r.error = "the driver process exited";
+        return r;
+    }
     Control* c = ctl.get();
     const std::string dir = m_dir;
     perf::Child producer = perf::Child::fork([dir, s, c] { return producer_main(dir, s, c); });
     auto wait_for = [&](auto&& done, const char* what) -> bool {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (!done()) {
-            if (m_stop.load() || std::chrono::steady_clock::now() > deadline || !producer.running()) {
+            if (m_stop.load() || std::chrono::steady_clock::now() > deadline || !producer.running() ||
+                !m_driver.running()) {
                 r.error = std::string(m_stop.load() ? "interrupted" : "timed out") + " waiting for " + what;
                 return false;
             }
