@@ -38,6 +38,7 @@ struct Results {
     std::vector<Measured> fanout;              ///< 1, 2, 4 consumers
     perf::AttachRoundTrip attach;
     std::vector<std::string> errors;
+    std::string work_dir; ///< the private directory (removed when the run ends)
     double elapsed_s{0};
 };
 

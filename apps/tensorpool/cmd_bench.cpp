@@ -132,10 +132,11 @@ auto run_bench(const BenchArgs& args) -> int {
     }
     bench::Results res;
     res.mode = plan.mode;
+    res.work_dir = dir.path();
     auto interrupted = [] { return g_stop.load(std::memory_order_relaxed); };
 
     res.machine = perf::machine_info();
-    progress("tensorpool bench (%s): baselines\n", plan.mode);
+    std::fprintf(stderr, "tensorpool bench (%s): working in %s; baselines\n", plan.mode, dir.path().c_str());
     const double tpn = perf::ticks_per_ns(std::chrono::milliseconds(args.smoke ? 20 : 200));
     res.round_trip = perf::cache_line_round_trip(plan.rtt_rounds, tpn, g_stop);
     if (!res.round_trip.ok && !interrupted()) {

@@ -229,6 +229,7 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
                        {"max_frame_rate_vs_transport_32b", x.rate_vs_transport}};
     j["corrupt_frames"] = corrupt_frames(r);
     j["errors"] = r.errors;
+    j["work_dir"] = r.work_dir;
     j["elapsed_s"] = r.elapsed_s;
     return j;
 }
