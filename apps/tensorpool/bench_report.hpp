@@ -31,6 +31,7 @@ struct Results {
     perf::MachineInfo machine;
     perf::RoundTrip round_trip;                ///< cache-line round trip (baseline)
     std::map<std::size_t, double> memcpy_gbs;  ///< memcpy GB/s by block size (baseline)
+    std::map<std::size_t, perf::StreamBandwidth> raw_stream; ///< raw cross-process streaming by frame size
     perf::MessageRate transport_32b;           ///< built-in IPC, 32-byte messages
     std::vector<Measured> latency;             ///< 64 B, 4 KiB, 1 MiB
     Measured rate;                             ///< 64 B, producer unthrottled
@@ -46,6 +47,8 @@ struct Results {
 struct Ratios {
     std::map<std::size_t, double> bandwidth_vs_memcpy; ///< consumer GB/s / memcpy GB/s, by frame size
     double bandwidth_vs_memcpy_min{0};
+    std::map<std::size_t, double> bandwidth_vs_raw_stream; ///< consumer GB/s / raw stream GB/s (best of 8 each)
+    double bandwidth_vs_raw_stream_min{0};
     double latency_p50_vs_round_trip{0}; ///< 64-byte frames
     double fanout_2_vs_1{0};
     double fanout_4_vs_1{0};

@@ -59,6 +59,8 @@ struct ConsumerFigures {
     std::uint64_t frames{0};
     double frames_per_s{0};
     double bytes_per_s{0};
+    double best_frames_per_s{0}; ///< the best of 8 equal sub-windows
+    double best_bytes_per_s{0};  ///< the best of 8 equal sub-windows
     std::uint64_t corrupt{0};
     std::uint64_t drops_gap{0};
     std::uint64_t drops_late{0};
@@ -72,6 +74,7 @@ struct ScenarioResult {
     std::string error;
     std::uint64_t producer_frames{0};
     double producer_frames_per_s{0};
+    double producer_best_frames_per_s{0}; ///< the best of 8 equal sub-windows
     double producer_cpu_ns_per_frame{0}; ///< producer thread CPU time / frames published
     std::uint64_t producer_failures{0};  ///< claims or commits that did not publish
     std::uint64_t credit_timeouts{0};    ///< Pace::Credit waits given up after 100 ms
@@ -119,18 +122,5 @@ private:
     perf::Child m_driver;
     std::string m_error;
 };
-
-/// The 64-bit word `i` of frame `seq`: base(seq) + i, so a frame's word sum has a closed form and
-/// two frames' words never sum alike.
-[[nodiscard]] constexpr auto pattern_base(std::uint64_t seq) noexcept -> std::uint64_t {
-    return (seq + 1) * 0x9E3779B97F4A7C15ULL;
-}
-
-/// Writes every byte of `bytes` (a multiple of 8) with frame `seq`'s pattern.
-void fill_pattern(std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept;
-/// Reads every byte and checks the word sum against frame `seq`'s pattern.
-[[nodiscard]] auto check_pattern(const std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept -> bool;
-/// Checks the first and the last word only.
-[[nodiscard]] auto spot_check_pattern(const std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept -> bool;
 
 } // namespace tp::apps::bench

@@ -72,6 +72,8 @@ constexpr std::size_t MIB = 1024 * 1024;
 // The figures' frame sizes.
 constexpr std::size_t LATENCY_SIZES[] = {64, 4 * KIB, 1 * MIB};
 constexpr std::size_t BANDWIDTH_SIZES[] = {640 * KIB, 4 * MIB, 16 * MIB};
+constexpr std::uint32_t BANDWIDTH_SLOTS = 16;
+constexpr std::uint32_t BANDWIDTH_WINDOW = 8; ///< frames the producer may run ahead of the consumer
 constexpr std::size_t RATE_SIZE = 64;
 constexpr std::size_t FANOUT_SIZE = 64 * KIB;
 constexpr int FANOUT_COUNTS[] = {1, 2, 4};
@@ -151,6 +153,18 @@ auto run_bench(const BenchArgs& args) -> int {
                                                        plan.memcpy_trials, g_stop);
         }
     }
+    // The same frames moved between two processes by hand, with the same ring and window as the
+    // bandwidth scenarios below: what the machine gives a frame pipeline without any protocol.
+    for (std::size_t n : BANDWIDTH_SIZES) {
+        if (!interrupted()) {
+            progress("tensorpool bench: raw stream %s\n", std::to_string(n));
+            res.raw_stream[n] = perf::stream_bandwidth(n, stride_for(n), BANDWIDTH_SLOTS, BANDWIDTH_WINDOW,
+                                                       plan.bandwidth_s, g_stop);
+            if (!res.raw_stream[n].ok && !interrupted()) {
+                res.errors.push_back("raw stream " + std::to_string(n) + " failed");
+            }
+        }
+    }
     if (!interrupted()) {
         progress("tensorpool bench: transport message rate%s\n", "");
         res.transport_32b = perf::ipc_message_rate(dir.path() + "/ipc", 32, plan.ipc_messages, g_stop);
@@ -185,9 +199,9 @@ auto run_bench(const BenchArgs& args) -> int {
     res.rate.scenario.pace = Pace::Unlimited;
     res.rate.scenario.idle = Idle::Spin;
     for (std::size_t n : BANDWIDTH_SIZES) {
-        auto m = scenario("bandwidth-" + std::to_string(n), n, 16, plan.bandwidth_s);
+        auto m = scenario("bandwidth-" + std::to_string(n), n, BANDWIDTH_SLOTS, plan.bandwidth_s);
         m.scenario.pace = Pace::Credit;
-        m.scenario.window = 8;
+        m.scenario.window = BANDWIDTH_WINDOW;
         m.scenario.idle = Idle::Spin;
         res.bandwidth.push_back(m);
     }

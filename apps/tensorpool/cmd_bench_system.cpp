@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tensorpool bench`: the driver process and the producer / consumer processes of each scenario
-// (bench_system.hpp). The frame pattern has a closed-form word sum, so a consumer reads every byte
-// and still knows whether the frame is the one the descriptor named.
+// (bench_system.hpp). Frames carry perf/pattern.hpp's pattern: a consumer that reads every byte
+// knows whether the frame is the one the descriptor named.
 #include "bench_system.hpp"
 
 #include "common/clock.hpp"
 #include "concurrent/atomic_ops.hpp"
 #include "concurrent/idle_strategy.hpp"
+#include "perf/pattern.hpp"
 #include "tensorpool/consumer.hpp"
 #include "tensorpool/driver.hpp"
 #include "tensorpool/producer.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -21,82 +23,14 @@
 
 namespace tp::apps::bench {
 
-// ---- payload pattern ----------------------------------------------------------------------------
-
-namespace {
-// Two 64-bit lanes (SSE2 on x86-64): the fill and the sum stream at memory speed without
-// depending on the compiler's loop vectoriser.
-using V2 = std::uint64_t __attribute__((vector_size(16)));
-} // namespace
-
-void fill_pattern(std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept {
-    const std::size_t words = bytes / 8;
-    const std::uint64_t base = pattern_base(seq);
-    V2 v = {base, base + 1};
-    const V2 step = {2, 2};
-    std::size_t i = 0;
-    for (; i + 2 <= words; i += 2) {
-        std::memcpy(p + i * 8, &v, sizeof(v));
-        v += step;
-    }
-    if (i < words) {
-        const std::uint64_t w = base + i;
-        std::memcpy(p + i * 8, &w, 8);
-    }
-}
-
-auto check_pattern(const std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept -> bool {
-    const std::size_t words = bytes / 8;
-    V2 a0 = {0, 0};
-    V2 a1 = {0, 0};
-    V2 a2 = {0, 0};
-    V2 a3 = {0, 0};
-    std::size_t i = 0;
-    for (; i + 8 <= words; i += 8) {
-        V2 x0;
-        V2 x1;
-        V2 x2;
-        V2 x3;
-        std::memcpy(&x0, p + i * 8, 16);
-        std::memcpy(&x1, p + i * 8 + 16, 16);
-        std::memcpy(&x2, p + i * 8 + 32, 16);
-        std::memcpy(&x3, p + i * 8 + 48, 16);
-        a0 += x0;
-        a1 += x1;
-        a2 += x2;
-        a3 += x3;
-    }
-    const V2 a = a0 + a1 + a2 + a3;
-    std::uint64_t sum = a[0] + a[1];
-    for (; i < words; ++i) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, p + i * 8, 8);
-        sum += w;
-    }
-    const std::uint64_t n = words;
-    // sum of base + i for i < n, modulo 2^64
-    const std::uint64_t expected = n * pattern_base(seq) + (n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2));
-    return sum == expected;
-}
-
-auto spot_check_pattern(const std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept -> bool {
-    const std::size_t words = bytes / 8;
-    if (words == 0) {
-        return true;
-    }
-    std::uint64_t first = 0;
-    std::uint64_t last = 0;
-    std::memcpy(&first, p, 8);
-    std::memcpy(&last, p + (words - 1) * 8, 8);
-    return first == pattern_base(seq) && last == pattern_base(seq) + (words - 1);
-}
-
 // ---- shared control block -----------------------------------------------------------------------
 
 namespace {
 
-enum Phase : int { SETUP = 0, WARMUP = 1, MEASURE = 2, STOP = 3 };
+/// MEASURE + k is the k-th sub-window of the measurement; every value from MEASURE on measures.
+enum Phase : int { SETUP = 0, WARMUP = 1, STOP = 2, MEASURE = 3 };
 enum State : int { STARTING = 0, READY = 1, DONE = 2, FAILED = 3 };
+constexpr int SUB_WINDOWS = 8;
 
 /// One process's figures. The plain fields are written before `state` is stored DONE (release) and
 /// read by the parent after it loads DONE (acquire).
@@ -112,7 +46,39 @@ struct RoleSlot {
     std::uint64_t window_ns{0};
     std::uint64_t cpu_ns{0};
     std::uint64_t page_faults{0};
+    double best_frames_per_s{0};
+    double best_bytes_per_s{0};
     perf::Percentiles latency;
+};
+
+/// The best rate over the sub-windows of the measurement (the parent advances the phase at
+/// each sub-window boundary).
+class SubWindows {
+public:
+    /// At a phase change seen while measuring, and at the end: closes the current sub-window.
+    void close(std::uint64_t now_ns, std::uint64_t frames, std::uint64_t bytes) noexcept {
+        if (m_started && now_ns > m_start_ns) {
+            const double dt = static_cast<double>(now_ns - m_start_ns);
+            m_best_fps = std::max(m_best_fps, static_cast<double>(frames - m_frames) * 1e9 / dt);
+            m_best_bps = std::max(m_best_bps, static_cast<double>(bytes - m_bytes) * 1e9 / dt);
+        }
+        m_started = true;
+        m_start_ns = now_ns;
+        m_frames = frames;
+        m_bytes = bytes;
+    }
+    void store(RoleSlot& slot) const noexcept {
+        slot.best_frames_per_s = m_best_fps;
+        slot.best_bytes_per_s = m_best_bps;
+    }
+
+private:
+    bool m_started{false};
+    std::uint64_t m_start_ns{0};
+    std::uint64_t m_frames{0};
+    std::uint64_t m_bytes{0};
+    double m_best_fps{0};
+    double m_best_bps{0};
 };
 
 } // namespace
@@ -204,13 +170,21 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
     std::uint64_t last_work_ns = 0;
     std::uint64_t published = 0;
     bool measuring = false;
+    int last_phase = SETUP;
+    SubWindows windows;
     for (;;) {
         const int ph = phase_of(c);
-        if (ph == MEASURE && !measuring) {
-            measuring = true;
-            t0 = common::monotonic_ns();
-            cpu0 = thread_cpu_ns();
-            faults0 = minor_faults();
+        if (ph != last_phase) {
+            last_phase = ph;
+            if (ph >= MEASURE && !measuring) {
+                measuring = true;
+                t0 = common::monotonic_ns();
+                cpu0 = thread_cpu_ns();
+                faults0 = minor_faults();
+            }
+            if (measuring) {
+                windows.close(common::monotonic_ns(), frames, frames * s.frame_bytes);
+            }
         }
         if (ph == STOP) {
             break;
@@ -256,7 +230,7 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
                 }
             }
         }
-        fill_pattern(claim.payload().data(), s.frame_bytes, claim.seq());
+        perf::fill_pattern(claim.payload().data(), s.frame_bytes, claim.seq());
         claim.set_dtype(Dtype::Uint8).set_shape(shape).set_timestamp_ns(common::monotonic_ns());
         const auto r = p->commit(std::move(claim));
         // relaxed: a progress count for the parent's warm-up check, publishes nothing.
@@ -270,6 +244,7 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
     slot.window_ns = measuring ? common::monotonic_ns() - t0 : 0;
     slot.frames = frames;
     slot.bytes = frames * s.frame_bytes;
+    windows.store(slot);
     slot.failures = failures;
     slot.credit_timeouts = credit_timeouts;
     finish(slot, DONE);
@@ -298,8 +273,8 @@ auto consumer_main(const std::string& dir, const Scenario& s, int idx, SystemRig
     const bool credit = idx == 0 && s.pace == Pace::Credit;
     auto on_frame = [&](const Frame& f) {
         const std::uint64_t now = common::monotonic_ns();
-        const bool good = s.work == Work::Checksum ? check_pattern(f.payload.data(), f.payload.size(), f.seq)
-                                                   : spot_check_pattern(f.payload.data(), f.payload.size(), f.seq);
+        const bool good = s.work == Work::Checksum ? perf::check_pattern(f.payload.data(), f.payload.size(), f.seq)
+                                                   : perf::spot_check_pattern(f.payload.data(), f.payload.size(), f.seq);
         if (!f.still_valid()) {
             return; // overwritten while read: the consumer counts a late drop
         }
@@ -326,13 +301,21 @@ auto consumer_main(const std::string& dir, const Scenario& s, int idx, SystemRig
     std::uint64_t t0 = 0;
     std::uint64_t faults0 = 0;
     const auto setup_deadline = common::monotonic_ns() + 60'000'000'000ULL;
+    int last_phase = SETUP;
+    SubWindows windows;
     for (;;) {
         const int ph = phase_of(c);
-        if (ph == MEASURE && !measuring) {
-            measuring = true;
-            before = con->stats();
-            t0 = common::monotonic_ns();
-            faults0 = minor_faults();
+        if (ph != last_phase) {
+            last_phase = ph;
+            if (ph >= MEASURE && !measuring) {
+                measuring = true;
+                before = con->stats();
+                t0 = common::monotonic_ns();
+                faults0 = minor_faults();
+            }
+            if (measuring) {
+                windows.close(common::monotonic_ns(), frames, frames * s.frame_bytes);
+            }
         }
         if (ph == STOP) {
             break;
@@ -357,6 +340,7 @@ auto consumer_main(const std::string& dir, const Scenario& s, int idx, SystemRig
     slot.page_faults = measuring ? minor_faults() - faults0 : 0;
     slot.frames = frames;
     slot.bytes = frames * s.frame_bytes;
+    windows.store(slot);
     slot.corrupt = corrupt;
     slot.drops_gap = after.drops_gap - before.drops_gap;
     slot.drops_late = after.drops_late - before.drops_late;
@@ -477,8 +461,11 @@ auto SystemRig::run(const Scenario& s) -> ScenarioResult {
         c->phase.store(STOP);
         return r;
     }
-    c->phase.store(MEASURE);
-    completed = completed && sleep_unless_stopped(s.measure_s, m_stop);
+    // SUB_WINDOWS sub-windows: each process reports its mean rate and its best sub-window's.
+    for (int k = 0; k < SUB_WINDOWS && completed; ++k) {
+        c->phase.store(MEASURE + k);
+        completed = sleep_unless_stopped(s.measure_s / SUB_WINDOWS, m_stop);
+    }
     c->phase.store(STOP);
     bool children_ok = producer.wait(std::chrono::seconds(20));
     for (auto& ch : consumers) {
@@ -496,6 +483,7 @@ auto SystemRig::run(const Scenario& s) -> ScenarioResult {
     const auto& ps = c->producer;
     r.producer_frames = ps.frames;
     r.producer_frames_per_s = ps.window_ns > 0 ? static_cast<double>(ps.frames) * 1e9 / static_cast<double>(ps.window_ns) : 0;
+    r.producer_best_frames_per_s = ps.best_frames_per_s;
     r.producer_cpu_ns_per_frame = ps.frames > 0 ? static_cast<double>(ps.cpu_ns) / static_cast<double>(ps.frames) : 0;
     r.producer_failures = ps.failures;
     r.credit_timeouts = ps.credit_timeouts;
@@ -511,6 +499,8 @@ auto SystemRig::run(const Scenario& s) -> ScenarioResult {
         const double secs = static_cast<double>(cs.window_ns) / 1e9;
         f.frames_per_s = secs > 0 ? static_cast<double>(cs.frames) / secs : 0;
         f.bytes_per_s = secs > 0 ? static_cast<double>(cs.bytes) / secs : 0;
+        f.best_frames_per_s = cs.best_frames_per_s;
+        f.best_bytes_per_s = cs.best_bytes_per_s;
         f.corrupt = cs.corrupt;
         f.drops_gap = cs.drops_gap;
         f.drops_late = cs.drops_late;

@@ -2,6 +2,7 @@
 #include "perf/baselines.hpp"
 
 #include "concurrent/atomic_ops.hpp"
+#include "perf/pattern.hpp"
 #include "perf/process.hpp"
 
 #include <algorithm>
@@ -14,6 +15,15 @@
 namespace tp::perf {
 
 namespace {
+
+struct StreamShared {
+    alignas(64) std::uint64_t published{0}; ///< frames filled
+    alignas(64) std::uint64_t consumed{0};  ///< frames summed
+    alignas(64) std::uint64_t stop{0};
+    std::uint64_t bad{0};
+    double gb_per_s{0};
+    double best_gb_per_s{0};
+};
 
 struct PingPong {
     alignas(128) std::uint64_t ping{0};
@@ -142,6 +152,94 @@ auto memcpy_bandwidth(std::size_t block, std::size_t working_set, double seconds
         best = std::max(best, static_cast<double>(copied) / ns);
     }
     return best;
+}
+
+auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslots, std::uint32_t window,
+                      double seconds, const std::atomic<bool>& stop) -> StreamBandwidth {
+    if (frame == 0 || frame > stride || nslots < 2 || window == 0 || window >= nslots) {
+        return {};
+    }
+    const std::size_t bytes = stride * nslots;
+    auto* ring = static_cast<std::byte*>(map_shared_bytes(bytes));
+    SharedMapping<StreamShared> sh;
+    if (ring == nullptr || !sh.valid()) {
+        unmap_shared_bytes(ring, bytes);
+        return {};
+    }
+    StreamShared* ss = sh.get();
+    const std::uint64_t warmup = 2ULL * nslots;
+    Child consumer = Child::fork([=] {
+        constexpr int WINDOWS = 8;
+        std::uint64_t k = 0;
+        std::chrono::steady_clock::time_point t0{};
+        std::chrono::steady_clock::time_point sub0{};
+        std::uint64_t k0 = 0;
+        std::uint64_t sub_k0 = 0;
+        int sub = 0;
+        const auto sub_len = std::chrono::duration<double>(seconds / WINDOWS);
+        for (;;) {
+            // SYNC POINT(stream-publish): acquire pairs with the filler's release of `published`.
+            while (concurrent::load_acquire(&ss->published) <= k) {
+                if (concurrent::load_relaxed(&ss->stop) != 0) { // relaxed: a request flag
+                    return 1;
+                }
+            }
+            if (!check_pattern(ring + (k % nslots) * stride, frame, k)) {
+                ++ss->bad;
+            }
+            ++k;
+            // SYNC POINT(stream-credit): release pairs with the filler's acquire of `consumed`.
+            concurrent::store_release(&ss->consumed, k);
+            if (k == warmup) {
+                t0 = sub0 = std::chrono::steady_clock::now();
+                k0 = sub_k0 = k;
+            } else if (k > warmup) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now - sub0 >= sub_len) {
+                    const double gbs = static_cast<double>((k - sub_k0) * frame) /
+                                       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sub0).count());
+                    ss->best_gb_per_s = std::max(ss->best_gb_per_s, gbs);
+                    sub0 = now;
+                    sub_k0 = k;
+                    if (++sub == WINDOWS) {
+                        ss->gb_per_s = static_cast<double>((k - k0) * frame) /
+                                       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count());
+                        // SYNC POINT(stream-done): release pairs with the filler's acquire of `stop`.
+                        concurrent::store_release(&ss->stop, std::uint64_t{2});
+                        return 0;
+                    }
+                }
+            }
+        }
+    });
+    SpinGuard guard(stop, std::chrono::seconds(60) + std::chrono::duration_cast<std::chrono::seconds>(
+                                                         std::chrono::duration<double>(seconds)));
+    bool ok = consumer.valid();
+    for (std::uint64_t k = 0; ok; ++k) {
+        // SYNC POINT(stream-credit): acquire pairs with the consumer's release of `consumed`.
+        while (k >= concurrent::load_acquire(&ss->consumed) + window) {
+            if (concurrent::load_acquire(&ss->stop) != 0 || !guard.ok()) {
+                break;
+            }
+        }
+        // SYNC POINT(stream-done): acquire pairs with the consumer's release.
+        if (concurrent::load_acquire(&ss->stop) != 0 || !guard.ok()) {
+            break;
+        }
+        fill_pattern(ring + (k % nslots) * stride, frame, k);
+        // SYNC POINT(stream-publish): release pairs with the consumer's acquire.
+        concurrent::store_release(&ss->published, k + 1);
+    }
+    concurrent::store_release(&ss->stop, std::uint64_t{1});
+    StreamBandwidth r;
+    r.ok = consumer.wait(std::chrono::seconds(10)) && ss->bad == 0;
+    r.gb_per_s = ss->gb_per_s;
+    r.best_gb_per_s = ss->best_gb_per_s;
+    unmap_shared_bytes(ring, bytes);
+    if (!r.ok) {
+        return {};
+    }
+    return r;
 }
 
 } // namespace tp::perf

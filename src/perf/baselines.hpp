@@ -33,4 +33,18 @@ struct RoundTrip {
 [[nodiscard]] auto memcpy_bandwidth(std::size_t block, std::size_t working_set, double seconds, int trials,
                                     const std::atomic<bool>& stop) -> double;
 
+/// Result of a raw frame-streaming measurement.
+struct StreamBandwidth {
+    double gb_per_s{0};      ///< mean over the measurement, as the consumer saw it
+    double best_gb_per_s{0}; ///< best of 8 equal sub-windows
+    bool ok{false};          ///< false when stopped, timed out or the helper process failed
+};
+
+/// The same data movement as a shared-memory frame pipeline, without any protocol: this process
+/// fills frames of `frame` bytes (fill_pattern) in a ring of `nslots` slots `stride` bytes apart in
+/// a MAP_SHARED mapping, staying at most `window` frames ahead of a forked consumer that sums every
+/// byte (check_pattern) and hands back a credit per frame. Two laps of warm-up, then `seconds`.
+[[nodiscard]] auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslots, std::uint32_t window,
+                                    double seconds, const std::atomic<bool>& stop) -> StreamBandwidth;
+
 } // namespace tp::perf
