@@ -5,6 +5,7 @@
 // producer process and N consumer processes (all forked) share a private transport and SHM
 // directory; the parent sets the phases and collects the figures through a shared mapping.
 
+#include "perf/pattern.hpp"
 #include "perf/process.hpp"
 #include "perf/timing.hpp"
 
@@ -20,7 +21,7 @@ inline constexpr int MAX_CONSUMERS = 4;
 
 /// How a consumer waits when a poll found nothing.
 enum class Idle : std::uint8_t {
-    Spin,    ///< busy-spin with a pause hint (lowest latency; needs a core per consumer)
+    Spin,    ///< busy-spin with a pause hint and a yield every 256 idle polls (perf::SpinYield)
     Backoff, ///< a few spins, then park 50 us doubling to 1 ms; no yields (many consumers on few cores)
 };
 
@@ -48,6 +49,7 @@ struct Scenario {
     double rate_hz{10000};
     std::uint32_t window{8}; ///< Pace::Credit
     Work work{Work::Checksum};
+    perf::Stores stores{perf::Stores::Regular}; ///< how the producer writes the payload
     Idle idle{Idle::Spin};
     bool latency{false}; ///< consumers record publish -> consume latency
     double warmup_s{0.5};

@@ -39,6 +39,7 @@ struct BenchArgs {
     bool smoke{false};
     bool json{false};
     std::string only; ///< run only the system scenarios whose name contains this
+    bool regular_stores{false}; ///< large frames written with regular stores, not streaming ones
 };
 
 /// How long each part runs.
@@ -147,19 +148,16 @@ auto run_bench(const BenchArgs& args) -> int {
     std::vector<std::size_t> copy_sizes(std::begin(LATENCY_SIZES), std::end(LATENCY_SIZES));
     copy_sizes.insert(copy_sizes.end(), std::begin(BANDWIDTH_SIZES), std::end(BANDWIDTH_SIZES));
     copy_sizes.push_back(FANOUT_SIZE);
-    for (std::size_t n : copy_sizes) {
-        if (!interrupted()) {
-            res.memcpy_gbs[n] = perf::memcpy_bandwidth(n, std::max(plan.memcpy_working_set, 4 * n), plan.memcpy_s,
-                                                       plan.memcpy_trials, g_stop);
-        }
-    }
+    res.memcpy_gbs = perf::memcpy_bandwidth(copy_sizes, plan.memcpy_working_set, plan.memcpy_s, plan.memcpy_trials, g_stop);
+    // Large frames are written with streaming stores (see docs/PERFORMANCE.md), here and below.
+    const perf::Stores large_stores = args.regular_stores ? perf::Stores::Regular : perf::Stores::Streaming;
     // The same frames moved between two processes by hand, with the same ring and window as the
     // bandwidth scenarios below: what the machine gives a frame pipeline without any protocol.
     for (std::size_t n : BANDWIDTH_SIZES) {
         if (!interrupted()) {
             progress("tensorpool bench: raw stream %s\n", std::to_string(n));
             res.raw_stream[n] = perf::stream_bandwidth(n, stride_for(n), BANDWIDTH_SLOTS, BANDWIDTH_WINDOW,
-                                                       plan.bandwidth_s, g_stop);
+                                                       plan.bandwidth_s, large_stores, g_stop);
             if (!res.raw_stream[n].ok && !interrupted()) {
                 res.errors.push_back("raw stream " + std::to_string(n) + " failed");
             }
@@ -202,6 +200,7 @@ auto run_bench(const BenchArgs& args) -> int {
         auto m = scenario("bandwidth-" + std::to_string(n), n, BANDWIDTH_SLOTS, plan.bandwidth_s);
         m.scenario.pace = Pace::Credit;
         m.scenario.window = BANDWIDTH_WINDOW;
+        m.scenario.stores = large_stores;
         m.scenario.idle = Idle::Spin;
         res.bandwidth.push_back(m);
     }
@@ -278,6 +277,8 @@ const SubcommandRegistration REG{
         // Hidden: only the system scenarios whose name contains the text (latency-, rate-,
         // bandwidth-, fanout-), for profiling one of them.
         app.add_option("--only", a->only)->group("");
+        // Hidden: write large frames with regular stores (for comparison with the default).
+        app.add_flag("--regular-stores", a->regular_stores)->group("");
         return SubcommandRunner{[a] { return run_bench(*a); }};
     }};
 

@@ -220,6 +220,7 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
                {"producer_page_faults", m.result.producer_page_faults},
                {"memcpy_gb_per_s", memcpy_at(r, m.scenario.frame_bytes)},
                {"window_frames", m.scenario.window},
+               {"producer_stores", m.scenario.stores == perf::Stores::Streaming ? "streaming" : "regular"},
                {"credit_timeouts", m.result.credit_timeouts}};
         e.update(drops_json(c));
         bw[std::to_string(m.scenario.frame_bytes)] = e;

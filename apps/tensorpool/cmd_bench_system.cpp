@@ -168,6 +168,7 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
     std::uint64_t faults0 = 0;
     std::uint64_t iter = 0;
     std::uint64_t last_work_ns = 0;
+    perf::SpinYield pacing;
     std::uint64_t published = 0;
     bool measuring = false;
     int last_phase = SETUP;
@@ -203,7 +204,7 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
                 if (next_ns - now > 200'000) {
                     std::this_thread::sleep_for(std::chrono::microseconds(100));
                 } else {
-                    concurrent::cpu_relax();
+                    pacing.idle();
                 }
                 continue;
             }
@@ -218,8 +219,9 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
             // SYNC POINT(bench-credit): acquire pairs with consumer 0's release of done_seq: the
             // slot this claim reuses was read to the end.
             const auto give_up = common::monotonic_ns() + 100'000'000ULL;
+            perf::SpinYield spin;
             while (claim.seq() >= c->done_seq.load(std::memory_order_acquire) + s.window && phase_of(c) != STOP) {
-                concurrent::cpu_relax();
+                spin.idle();
                 if (common::monotonic_ns() - last_work_ns >= 1'000'000ULL) {
                     p->do_work();
                     last_work_ns = common::monotonic_ns();
@@ -230,7 +232,7 @@ auto producer_main(const std::string& dir, const Scenario& s, SystemRig::Control
                 }
             }
         }
-        perf::fill_pattern(claim.payload().data(), s.frame_bytes, claim.seq());
+        perf::fill_pattern(claim.payload().data(), s.frame_bytes, claim.seq(), s.stores);
         claim.set_dtype(Dtype::Uint8).set_shape(shape).set_timestamp_ns(common::monotonic_ns());
         const auto r = p->commit(std::move(claim));
         // relaxed: a progress count for the parent's warm-up check, publishes nothing.
@@ -303,6 +305,7 @@ auto consumer_main(const std::string& dir, const Scenario& s, int idx, SystemRig
     const auto setup_deadline = common::monotonic_ns() + 60'000'000'000ULL;
     int last_phase = SETUP;
     SubWindows windows;
+    perf::SpinYield spin;
     for (;;) {
         const int ph = phase_of(c);
         if (ph != last_phase) {
@@ -328,9 +331,7 @@ auto consumer_main(const std::string& dir, const Scenario& s, int idx, SystemRig
                 return 1;
             }
         } else if (s.idle == Idle::Spin) {
-            if (n == 0) {
-                concurrent::cpu_relax();
-            }
+            n == 0 ? spin.idle() : spin.reset();
         } else {
             backoff.idle(n);
         }

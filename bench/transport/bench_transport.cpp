@@ -254,8 +254,9 @@ auto main(int argc, char** argv) -> int {
 
     const Percentiles raw = tp::perf::cache_line_round_trip(rounds, tpn, NEVER_STOP, true).ns;
     // 4 KiB blocks within an 8 MiB working set (cache), 64 MiB blocks of a 256 MiB one (memory).
-    const double copy_small = tp::perf::memcpy_bandwidth(4096, 8U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP);
-    const double copy_large = tp::perf::memcpy_bandwidth(64U << 20U, 256U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP);
+    const double copy_small = tp::perf::memcpy_bandwidth({4096}, 8U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP)[4096];
+    const double copy_large =
+        tp::perf::memcpy_bandwidth({64U << 20U}, 256U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP)[64U << 20U];
     const Percentiles rtt32 = ipc_ping_pong(dir, 32, rounds, tpn);
     const Percentiles rtt256 = ipc_ping_pong(dir, 256, rounds, tpn);
     pin_to_cpu(0);

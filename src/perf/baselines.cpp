@@ -114,48 +114,57 @@ auto cache_line_round_trip(std::uint64_t rounds, double ticks_per_ns, const std:
     return r;
 }
 
-auto memcpy_bandwidth(std::size_t block, std::size_t working_set, double seconds, int trials,
-                      const std::atomic<bool>& stop) -> double {
-    if (block == 0 || trials <= 0) {
-        return 0.0;
+auto memcpy_bandwidth(const std::vector<std::size_t>& blocks, std::size_t working_set, double seconds, int trials,
+                      const std::atomic<bool>& stop) -> std::map<std::size_t, double> {
+    std::map<std::size_t, double> out;
+    if (blocks.empty() || trials <= 0) {
+        return out;
     }
-    const std::size_t blocks = std::max<std::size_t>(2, (working_set + block - 1) / block);
-    const std::size_t bytes = blocks * block;
+    const std::size_t largest = *std::max_element(blocks.begin(), blocks.end());
+    const std::size_t bytes = std::max(working_set, 2 * largest);
     Buffer src(bytes);
     Buffer dst(bytes);
     if (src.data() == nullptr || dst.data() == nullptr) {
-        return 0.0;
+        return out;
     }
     const auto pass = std::chrono::duration<double>(seconds / trials);
-    // Check the clock about every 4 MiB copied (at least every copy for large blocks).
-    const std::size_t check_every = std::max<std::size_t>(1, (4U << 20U) / block);
-    double best = 0.0;
-    std::size_t k = 0;
-    for (int t = 0; t < trials; ++t) {
-        std::uint64_t copied = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        auto now = t0;
-        while (now - t0 < pass) {
-            for (std::size_t n = 0; n < check_every; ++n) {
-                std::memcpy(dst.data() + k * block, src.data() + k * block, block);
-                asm volatile("" : : "r"(dst.data()) : "memory"); // keep every copy
-                k = k + 1 == blocks ? 0 : k + 1;
-            }
-            copied += check_every * block;
-            now = std::chrono::steady_clock::now();
-            // relaxed: a stop request needs no ordering.
-            if (stop.load(std::memory_order_relaxed)) {
-                return 0.0;
-            }
+    for (const std::size_t block : blocks) {
+        if (block == 0) {
+            continue;
         }
-        const double ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count());
-        best = std::max(best, static_cast<double>(copied) / ns);
+        const std::size_t nblocks = bytes / block;
+        // Check the clock about every 4 MiB copied (at least every copy for large blocks).
+        const std::size_t check_every = std::max<std::size_t>(1, (4U << 20U) / block);
+        double best = 0.0;
+        std::size_t k = 0;
+        for (int t = 0; t < trials; ++t) {
+            std::uint64_t copied = 0;
+            const auto t0 = std::chrono::steady_clock::now();
+            auto now = t0;
+            while (now - t0 < pass) {
+                for (std::size_t n = 0; n < check_every; ++n) {
+                    std::memcpy(dst.data() + k * block, src.data() + k * block, block);
+                    asm volatile("" : : "r"(dst.data()) : "memory"); // keep every copy
+                    k = k + 1 == nblocks ? 0 : k + 1;
+                }
+                copied += check_every * block;
+                now = std::chrono::steady_clock::now();
+                // relaxed: a stop request needs no ordering.
+                if (stop.load(std::memory_order_relaxed)) {
+                    return {};
+                }
+            }
+            const double ns =
+                static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count());
+            best = std::max(best, static_cast<double>(copied) / ns);
+        }
+        out[block] = best;
     }
-    return best;
+    return out;
 }
 
 auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslots, std::uint32_t window,
-                      double seconds, const std::atomic<bool>& stop) -> StreamBandwidth {
+                      double seconds, Stores stores, const std::atomic<bool>& stop) -> StreamBandwidth {
     if (frame == 0 || frame > stride || nslots < 2 || window == 0 || window >= nslots) {
         return {};
     }
@@ -177,13 +186,16 @@ auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslot
         std::uint64_t sub_k0 = 0;
         int sub = 0;
         const auto sub_len = std::chrono::duration<double>(seconds / WINDOWS);
+        SpinYield spin;
         for (;;) {
             // SYNC POINT(stream-publish): acquire pairs with the filler's release of `published`.
             while (concurrent::load_acquire(&ss->published) <= k) {
                 if (concurrent::load_relaxed(&ss->stop) != 0) { // relaxed: a request flag
                     return 1;
                 }
+                spin.idle();
             }
+            spin.reset();
             if (!check_pattern(ring + (k % nslots) * stride, frame, k)) {
                 ++ss->bad;
             }
@@ -215,18 +227,21 @@ auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslot
     SpinGuard guard(stop, std::chrono::seconds(60) + std::chrono::duration_cast<std::chrono::seconds>(
                                                          std::chrono::duration<double>(seconds)));
     bool ok = consumer.valid();
+    SpinYield spin;
     for (std::uint64_t k = 0; ok; ++k) {
         // SYNC POINT(stream-credit): acquire pairs with the consumer's release of `consumed`.
         while (k >= concurrent::load_acquire(&ss->consumed) + window) {
             if (concurrent::load_acquire(&ss->stop) != 0 || !guard.ok()) {
                 break;
             }
+            spin.idle();
         }
+        spin.reset();
         // SYNC POINT(stream-done): acquire pairs with the consumer's release.
         if (concurrent::load_acquire(&ss->stop) != 0 || !guard.ok()) {
             break;
         }
-        fill_pattern(ring + (k % nslots) * stride, frame, k);
+        fill_pattern(ring + (k % nslots) * stride, frame, k, stores);
         // SYNC POINT(stream-publish): release pairs with the consumer's acquire.
         concurrent::store_release(&ss->published, k + 1);
     }

@@ -3,6 +3,10 @@
 
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 namespace tp::perf {
 
 namespace {
@@ -11,12 +15,26 @@ namespace {
 using V2 = std::uint64_t __attribute__((vector_size(16)));
 } // namespace
 
-void fill_pattern(std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept {
+void fill_pattern(std::byte* p, std::size_t bytes, std::uint64_t seq, Stores stores) noexcept {
     const std::size_t words = bytes / 8;
     const std::uint64_t base = pattern_base(seq);
     V2 v = {base, base + 1};
     const V2 step = {2, 2};
     std::size_t i = 0;
+#if defined(__x86_64__)
+    if (stores == Stores::Streaming && (reinterpret_cast<std::uintptr_t>(p) & 15U) == 0) {
+        // Earlier stores (e.g. a seqlock's in-progress word) become visible before any of these.
+        _mm_sfence();
+        for (; i + 2 <= words; i += 2) {
+            _mm_stream_si128(reinterpret_cast<__m128i*>(p + i * 8), reinterpret_cast<__m128i>(v));
+            v += step;
+        }
+        // ... and all of these before later stores (e.g. the commit word).
+        _mm_sfence();
+    }
+#else
+    (void)stores;
+#endif
     for (; i + 2 <= words; i += 2) {
         std::memcpy(p + i * 8, &v, sizeof(v));
         v += step;

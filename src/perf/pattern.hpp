@@ -15,8 +15,16 @@ namespace tp::perf {
     return (seq + 1) * 0x9E3779B97F4A7C15ULL;
 }
 
-/// Writes every byte of `bytes` (a multiple of 8) with frame `seq`'s pattern.
-void fill_pattern(std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept;
+/// How fill_pattern writes.
+enum class Stores : std::uint8_t {
+    Regular,   ///< ordinary stores: the frame stays in the writer's caches
+    Streaming, ///< non-temporal stores (x86-64; regular elsewhere): the frame goes to memory
+};
+
+/// Writes every byte of `bytes` (a multiple of 8) with frame `seq`'s pattern. Streaming stores are
+/// fenced before and after (sfence), so they are ordered like regular stores with the stores
+/// around the call (a seqlock's in-progress word before, its commit word after).
+void fill_pattern(std::byte* p, std::size_t bytes, std::uint64_t seq, Stores stores = Stores::Regular) noexcept;
 /// Reads every byte and checks the word sum against frame `seq`'s pattern.
 [[nodiscard]] auto check_pattern(const std::byte* p, std::size_t bytes, std::uint64_t seq) noexcept -> bool;
 /// Checks the first and the last word only.

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "concurrent/atomic_ops.hpp"
+
 #include <sched.h>
 
 namespace tp::perf {
@@ -32,6 +34,14 @@ auto percentiles_of(std::vector<std::uint64_t>& samples, double divisor) -> Perc
         return static_cast<double>(samples[idx]) / divisor;
     };
     return Percentiles{at(0.50), at(0.99), at(0.999), samples.size()};
+}
+
+void SpinYield::idle() noexcept {
+    if ((++m_idle & 255U) == 0) {
+        std::this_thread::yield();
+    } else {
+        concurrent::cpu_relax();
+    }
 }
 
 void pin_to_cpu(int cpu) noexcept {

@@ -39,6 +39,22 @@ struct Percentiles {
 /// All zero for an empty set.
 [[nodiscard]] auto percentiles_of(std::vector<std::uint64_t>& samples, double divisor = 1.0) -> Percentiles;
 
+/// A busy-spin wait for measurement loops that gives the CPU away now and then: a pause hint per
+/// idle iteration and a sched_yield() every 256th. On a machine with a free core per spinning
+/// process the yields return at once; when two spinning processes share a CPU (other load took
+/// the rest), the yield hands the CPU to the peer in microseconds instead of at the end of a
+/// scheduler time slice (milliseconds).
+class SpinYield {
+public:
+    /// One idle iteration.
+    void idle() noexcept;
+    /// After work was found.
+    void reset() noexcept { m_idle = 0; }
+
+private:
+    std::uint32_t m_idle{0};
+};
+
 /// Pins the calling thread to `cpu` when the machine has more than one CPU (ignored otherwise).
 void pin_to_cpu(int cpu) noexcept;
 
