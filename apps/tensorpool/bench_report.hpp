@@ -29,14 +29,14 @@ struct Measured {
 struct Results {
     std::string mode; ///< "full", "quick" or "smoke"
     perf::MachineInfo machine;
-    perf::RoundTrip round_trip;                ///< cache-line round trip (baseline)
-    std::map<std::size_t, double> memcpy_gbs;  ///< memcpy GB/s by block size (baseline)
+    perf::RoundTrip round_trip;                              ///< cache-line round trip (baseline)
+    std::map<std::size_t, double> memcpy_gbs;                ///< memcpy GB/s by block size (baseline)
     std::map<std::size_t, perf::StreamBandwidth> raw_stream; ///< raw cross-process streaming by frame size
-    perf::MessageRate transport_32b;           ///< built-in IPC, 32-byte messages
-    std::vector<Measured> latency;             ///< 64 B, 4 KiB, 1 MiB
-    Measured rate;                             ///< 64 B, producer unthrottled
-    std::vector<Measured> bandwidth;           ///< 640 KiB, 4 MiB, 16 MiB
-    std::vector<Measured> fanout;              ///< 1, 2, 4 consumers
+    perf::MessageRate transport_32b;                         ///< built-in IPC, 32-byte messages
+    std::vector<Measured> latency;                           ///< 64 B, 4 KiB, 1 MiB
+    Measured rate;                                           ///< 64 B, producer unthrottled
+    std::vector<Measured> bandwidth;                         ///< 640 KiB, 4 MiB, 16 MiB
+    std::vector<Measured> fanout;                            ///< 1, 2, 4 consumers
     perf::AttachRoundTrip attach;
     std::vector<std::string> errors;
     std::string work_dir; ///< the private directory (removed when the run ends)
@@ -52,6 +52,7 @@ struct Ratios {
     double latency_p50_vs_round_trip{0}; ///< 64-byte frames
     double fanout_2_vs_1{0};
     double fanout_4_vs_1{0};
+    double fanout_cpu_4_vs_1{0}; ///< producer CPU time per frame, 4 consumers / 1
     double rate_vs_transport{0}; ///< 64-byte frames/s / 32-byte messages/s
 };
 

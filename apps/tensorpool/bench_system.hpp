@@ -76,10 +76,10 @@ struct ScenarioResult {
     std::string error;
     std::uint64_t producer_frames{0};
     double producer_frames_per_s{0};
-    double producer_best_frames_per_s{0}; ///< the best of 8 equal sub-windows
-    double producer_cpu_ns_per_frame{0}; ///< producer thread CPU time / frames published
-    std::uint64_t producer_failures{0};  ///< claims or commits that did not publish
-    std::uint64_t credit_timeouts{0};    ///< Pace::Credit waits given up after 100 ms
+    double producer_best_frames_per_s{0};  ///< the best of 8 equal sub-windows
+    double producer_cpu_ns_per_frame{0};   ///< producer thread CPU time / frames published
+    std::uint64_t producer_failures{0};    ///< claims or commits that did not publish
+    std::uint64_t credit_timeouts{0};      ///< Pace::Credit waits given up after 100 ms
     std::uint64_t producer_page_faults{0}; ///< minor page faults while measuring
     std::vector<ConsumerFigures> consumers;
 };

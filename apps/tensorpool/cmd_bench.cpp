@@ -38,7 +38,7 @@ struct BenchArgs {
     bool quick{false};
     bool smoke{false};
     bool json{false};
-    std::string only; ///< run only the system scenarios whose name contains this
+    std::string only;           ///< run only the system scenarios whose name contains this
     bool regular_stores{false}; ///< large frames written with regular stores, not streaming ones
 };
 
@@ -97,8 +97,8 @@ void progress(const char* fmt, const std::string& what) {
 class PrivateDir {
 public:
     PrivateDir() {
-        std::string tmpl = (std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") +
-                           std::string("/tensorpool-bench-XXXXXX");
+        std::string tmpl =
+            (std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") + std::string("/tensorpool-bench-XXXXXX");
         if (::mkdtemp(tmpl.data()) != nullptr) {
             m_path = tmpl;
         }
@@ -148,7 +148,8 @@ auto run_bench(const BenchArgs& args) -> int {
     std::vector<std::size_t> copy_sizes(std::begin(LATENCY_SIZES), std::end(LATENCY_SIZES));
     copy_sizes.insert(copy_sizes.end(), std::begin(BANDWIDTH_SIZES), std::end(BANDWIDTH_SIZES));
     copy_sizes.push_back(FANOUT_SIZE);
-    res.memcpy_gbs = perf::memcpy_bandwidth(copy_sizes, plan.memcpy_working_set, plan.memcpy_s, plan.memcpy_trials, g_stop);
+    res.memcpy_gbs =
+        perf::memcpy_bandwidth(copy_sizes, plan.memcpy_working_set, plan.memcpy_s, plan.memcpy_trials, g_stop);
     // Large frames are written with streaming stores (see docs/PERFORMANCE.md), here and below.
     const perf::Stores large_stores = args.regular_stores ? perf::Stores::Regular : perf::Stores::Streaming;
     // The same frames moved between two processes by hand, with the same ring and window as the

@@ -95,6 +95,15 @@ auto producer_json(const Measured& m) -> Json {
                 {"page_faults", m.result.producer_page_faults}};
 }
 
+auto fanout_cpu(const Results& r, int consumers) -> double {
+    for (const auto& m : r.fanout) {
+        if (m.scenario.consumers == consumers && m.result.ok) {
+            return m.result.producer_cpu_ns_per_frame;
+        }
+    }
+    return 0.0;
+}
+
 auto fanout_rate(const Results& r, int consumers) -> double {
     for (const auto& m : r.fanout) {
         if (m.scenario.consumers == consumers && m.result.ok) {
@@ -151,6 +160,9 @@ auto ratios_of(const Results& r) -> Ratios {
     if (one > 0) {
         x.fanout_2_vs_1 = fanout_rate(r, 2) / one;
         x.fanout_4_vs_1 = fanout_rate(r, 4) / one;
+    }
+    if (fanout_cpu(r, 1) > 0) {
+        x.fanout_cpu_4_vs_1 = fanout_cpu(r, 4) / fanout_cpu(r, 1);
     }
     if (r.rate.result.ok && r.transport_32b.msgs_per_s > 0) {
         x.rate_vs_transport = first_consumer(r.rate).best_frames_per_s / r.transport_32b.msgs_per_s;
@@ -229,12 +241,12 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
     Json fan = Json::object();
     fan["frame_bytes"] = r.fanout.empty() ? 0 : r.fanout.front().scenario.frame_bytes;
     for (const auto& m : r.fanout) {
-        fan[std::to_string(m.scenario.consumers)] = Json{{"producer", producer_json(m)}, {"consumers", consumers_json(m)}};
+        fan[std::to_string(m.scenario.consumers)] =
+            Json{{"producer", producer_json(m)}, {"consumers", consumers_json(m)}};
     }
     j["fanout"] = fan;
     j["attach_round_trip_ns"] = percentiles_json(r.attach.ns);
-    j["transport_32b"] =
-        Json{{"msgs_per_s", r.transport_32b.msgs_per_s}, {"gb_per_s", r.transport_32b.bytes_per_ns}};
+    j["transport_32b"] = Json{{"msgs_per_s", r.transport_32b.msgs_per_s}, {"gb_per_s", r.transport_32b.bytes_per_ns}};
     Json by_size = Json::object();
     for (const auto& [n, v] : x.bandwidth_vs_memcpy) {
         by_size[std::to_string(n)] = v;
@@ -250,6 +262,7 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
                        {"latency_p50_vs_roundtrip", x.latency_p50_vs_round_trip},
                        {"fanout_producer_rate_4_vs_1", x.fanout_4_vs_1},
                        {"fanout_producer_rate_2_vs_1", x.fanout_2_vs_1},
+                       {"fanout_producer_cpu_per_frame_4_vs_1", x.fanout_cpu_4_vs_1},
                        {"max_frame_rate_vs_transport_32b", x.rate_vs_transport}};
     j["corrupt_frames"] = corrupt_frames(r);
     j["errors"] = r.errors;
@@ -284,7 +297,8 @@ void print_table(const Results& r) {
         t.row(size_name(r.rate.scenario.frame_bytes) + " frames received",
               "best " + rate_text(c.best_frames_per_s) + ", mean " + rate_text(c.frames_per_s),
               "IPC 32 B " + rate_text(r.transport_32b.msgs_per_s) + " msgs", ratio_text(x.rate_vs_transport));
-        t.row("  published / drops", rate_text(r.rate.result.producer_frames_per_s) + fmt(" / gap %.0f", static_cast<double>(c.drops_gap)) +
+        t.row("  published / drops", rate_text(r.rate.result.producer_frames_per_s) +
+                                         fmt(" / gap %.0f", static_cast<double>(c.drops_gap)) +
                                          fmt(" late %.0f", static_cast<double>(c.drops_late)));
     }
     t.section("large frames (every byte written and read)");
@@ -303,13 +317,15 @@ void print_table(const Results& r) {
     const double one = fanout_rate(r, 1);
     for (const auto& m : r.fanout) {
         t.row(std::to_string(m.scenario.consumers) + (m.scenario.consumers == 1 ? " consumer" : " consumers"),
-              "producer " + rate_text(m.result.producer_best_frames_per_s) + ", slowest consumer " +
+              "producer " + rate_text(m.result.producer_best_frames_per_s) +
+                  fmt(" (%.1f us CPU/frame)", m.result.producer_cpu_ns_per_frame / 1e3) + ", slowest consumer " +
                   rate_text(min_consumer_rate(m)),
               "producer with 1 consumer", one > 0 ? ratio_text(m.result.producer_best_frames_per_s / one) : "-");
     }
     t.section("control plane");
     t.row("attach round trip", fmt("p50 %.1f", r.attach.ns.p50 / 1e3) + fmt(" / p99 %.1f us", r.attach.ns.p99 / 1e3));
-    t.row("IPC transport 32 B messages", rate_text(r.transport_32b.msgs_per_s) + fmt(", %.2f GB/s", r.transport_32b.bytes_per_ns));
+    t.row("IPC transport 32 B messages",
+          rate_text(r.transport_32b.msgs_per_s) + fmt(", %.2f GB/s", r.transport_32b.bytes_per_ns));
     t.print();
     std::printf("\nratios: large_frame_bandwidth_vs_memcpy %.2f (min over 640 KiB..16 MiB; vs raw stream %.2f), "
                 "latency_p50_vs_roundtrip %.2f, fanout_producer_rate_4_vs_1 %.2f\n",

@@ -12,9 +12,9 @@
 #include "tensorpool/driver.hpp"
 #include "tensorpool/producer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -275,8 +275,9 @@ auto consumer_main(const std::string& dir, const Scenario& s, int idx, SystemRig
     const bool credit = idx == 0 && s.pace == Pace::Credit;
     auto on_frame = [&](const Frame& f) {
         const std::uint64_t now = common::monotonic_ns();
-        const bool good = s.work == Work::Checksum ? perf::check_pattern(f.payload.data(), f.payload.size(), f.seq)
-                                                   : perf::spot_check_pattern(f.payload.data(), f.payload.size(), f.seq);
+        const bool good = s.work == Work::Checksum
+                              ? perf::check_pattern(f.payload.data(), f.payload.size(), f.seq)
+                              : perf::spot_check_pattern(f.payload.data(), f.payload.size(), f.seq);
         if (!f.still_valid()) {
             return; // overwritten while read: the consumer counts a late drop
         }
@@ -483,7 +484,8 @@ auto SystemRig::run(const Scenario& s) -> ScenarioResult {
     }
     const auto& ps = c->producer;
     r.producer_frames = ps.frames;
-    r.producer_frames_per_s = ps.window_ns > 0 ? static_cast<double>(ps.frames) * 1e9 / static_cast<double>(ps.window_ns) : 0;
+    r.producer_frames_per_s =
+        ps.window_ns > 0 ? static_cast<double>(ps.frames) * 1e9 / static_cast<double>(ps.window_ns) : 0;
     r.producer_best_frames_per_s = ps.best_frames_per_s;
     r.producer_cpu_ns_per_frame = ps.frames > 0 ? static_cast<double>(ps.cpu_ns) / static_cast<double>(ps.frames) : 0;
     r.producer_failures = ps.failures;

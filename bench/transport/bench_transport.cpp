@@ -31,7 +31,6 @@
 
 #include <unistd.h>
 
-
 namespace {
 
 using namespace tp::transport;

@@ -116,7 +116,8 @@ auto attach_round_trip(const std::string& transport_dir, std::uint32_t stream_id
             samples.push_back(static_cast<std::uint64_t>((t1 - t0).count()));
         }
         rsp.want = ++corr;
-        if (!exchange(codec::encode(driver::DetachRequest{corr, rsp.lease, stream_id, CLIENT_ID, ROLE_CONSUMER}, buf))) {
+        if (!exchange(
+                codec::encode(driver::DetachRequest{corr, rsp.lease, stream_id, CLIENT_ID, ROLE_CONSUMER}, buf))) {
             return {};
         }
         if ((i & 63) == 0) {

@@ -163,8 +163,8 @@ auto memcpy_bandwidth(const std::vector<std::size_t>& blocks, std::size_t workin
     return out;
 }
 
-auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslots, std::uint32_t window,
-                      double seconds, Stores stores, const std::atomic<bool>& stop) -> StreamBandwidth {
+auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslots, std::uint32_t window, double seconds,
+                      Stores stores, const std::atomic<bool>& stop) -> StreamBandwidth {
     if (frame == 0 || frame > stride || nslots < 2 || window == 0 || window >= nslots) {
         return {};
     }
@@ -208,14 +208,16 @@ auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslot
             } else if (k > warmup) {
                 const auto now = std::chrono::steady_clock::now();
                 if (now - sub0 >= sub_len) {
-                    const double gbs = static_cast<double>((k - sub_k0) * frame) /
-                                       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sub0).count());
+                    const double gbs =
+                        static_cast<double>((k - sub_k0) * frame) /
+                        static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sub0).count());
                     ss->best_gb_per_s = std::max(ss->best_gb_per_s, gbs);
                     sub0 = now;
                     sub_k0 = k;
                     if (++sub == WINDOWS) {
-                        ss->gb_per_s = static_cast<double>((k - k0) * frame) /
-                                       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count());
+                        ss->gb_per_s =
+                            static_cast<double>((k - k0) * frame) /
+                            static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count());
                         // SYNC POINT(stream-done): release pairs with the filler's acquire of `stop`.
                         concurrent::store_release(&ss->stop, std::uint64_t{2});
                         return 0;
@@ -224,8 +226,8 @@ auto stream_bandwidth(std::size_t frame, std::size_t stride, std::uint32_t nslot
             }
         }
     });
-    SpinGuard guard(stop, std::chrono::seconds(60) + std::chrono::duration_cast<std::chrono::seconds>(
-                                                         std::chrono::duration<double>(seconds)));
+    SpinGuard guard(stop, std::chrono::seconds(60) +
+                              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::duration<double>(seconds)));
     bool ok = consumer.valid();
     SpinYield spin;
     for (std::uint64_t k = 0; ok; ++k) {

@@ -23,7 +23,7 @@ struct MessageRate {
 /// this process to CPU 0 when `pin`. The rate is the subscriber's: messages / (last - first arrival).
 [[nodiscard]] auto ipc_message_rate(const std::string& dir, std::size_t size, std::uint64_t count,
                                     const std::atomic<bool>& stop, bool pin = false,
-                                    const std::string& channel = "aeron:ipc?term-length=4m", std::int32_t stream_id = 201)
-    -> MessageRate;
+                                    const std::string& channel = "aeron:ipc?term-length=4m",
+                                    std::int32_t stream_id = 201) -> MessageRate;
 
 } // namespace tp::perf

@@ -112,6 +112,7 @@ TEST_F(BenchTest, SmokeJsonHasEveryFigureAndCleansUp) {
         EXPECT_GT(b.value("consumer_gb_per_s", 0.0), 0.0) << n;
         EXPECT_GT(b.value("consumer_frames_per_s", 0.0), 0.0) << n;
         EXPECT_GT(b.value("memcpy_gb_per_s", 0.0), 0.0) << n;
+        EXPECT_GT(j["baselines"]["raw_stream"][n].value("best_gb_per_s", 0.0), 0.0) << n;
         expect_no_loss_of_integrity(b, std::string("bandwidth ") + n);
     }
     EXPECT_EQ(j["fanout"].value("frame_bytes", 0), 65536);
@@ -129,7 +130,8 @@ TEST_F(BenchTest, SmokeJsonHasEveryFigureAndCleansUp) {
 
     const json& r = j["ratios"];
     for (const char* k : {"large_frame_bandwidth_vs_memcpy", "latency_p50_vs_roundtrip", "fanout_producer_rate_4_vs_1",
-                          "fanout_producer_rate_2_vs_1", "max_frame_rate_vs_transport_32b"}) {
+                          "fanout_producer_rate_2_vs_1", "fanout_producer_cpu_per_frame_4_vs_1",
+                          "max_frame_rate_vs_transport_32b", "large_frame_bandwidth_vs_raw_stream"}) {
         EXPECT_GT(r.value(k, 0.0), 0.0) << k;
     }
     double min_ratio = 1e300;
@@ -151,8 +153,8 @@ TEST_F(BenchTest, SmokeJsonHasEveryFigureAndCleansUp) {
 TEST_F(BenchTest, SigintStopsProcessesAndRemovesFiles) {
     auto bench = ChildProcess::spawn(exe(), {"bench", "--smoke"}, dir.file("bench.log"));
     // Interrupt once the system scenarios run (driver, producer and consumer processes exist).
-    ASSERT_TRUE(tp::test::wait_until([&] { return bench.output().find("bench: latency-") != std::string::npos; }, 60s,
-                                     10ms))
+    ASSERT_TRUE(
+        tp::test::wait_until([&] { return bench.output().find("bench: latency-") != std::string::npos; }, 60s, 10ms))
         << bench.output();
     bench.kill(SIGINT);
     const auto st = bench.wait(60s);
