@@ -26,7 +26,7 @@ auto size_name(std::size_t n) -> std::string {
 }
 
 auto fmt(const char* f, double v) -> std::string {
-    char buf[64];
+    char buf[256];
     std::snprintf(buf, sizeof(buf), f, v);
     return buf;
 }
@@ -121,12 +121,12 @@ public:
         m_rows.push_back({std::move(figure), std::move(value), std::move(baseline), std::move(ratio)});
     }
     void print() const {
-        std::printf("  %-30s %-32s %-30s %s\n", "figure", "value", "baseline (same run)", "ratio");
+        std::printf("  %-30s %-44s %-28s %s\n", "figure", "value", "baseline (same run)", "ratio");
         for (const auto& r : m_rows) {
             if (r[0].empty() && r[2].empty()) {
                 std::printf("%s\n", r[1].c_str());
             } else {
-                std::printf("  %-30s %-32s %-30s %s\n", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str());
+                std::printf("  %-30s %-44s %-28s %s\n", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str());
             }
         }
     }
@@ -318,9 +318,9 @@ void print_table(const Results& r) {
     for (const auto& m : r.fanout) {
         t.row(std::to_string(m.scenario.consumers) + (m.scenario.consumers == 1 ? " consumer" : " consumers"),
               "producer " + rate_text(m.result.producer_best_frames_per_s) +
-                  fmt(" (%.1f us CPU/frame)", m.result.producer_cpu_ns_per_frame / 1e3) + ", slowest consumer " +
+                  fmt(" (%.1f us CPU/frame), ", m.result.producer_cpu_ns_per_frame / 1e3) + "consumers >= " +
                   rate_text(min_consumer_rate(m)),
-              "producer with 1 consumer", one > 0 ? ratio_text(m.result.producer_best_frames_per_s / one) : "-");
+              "producer, 1 consumer", one > 0 ? ratio_text(m.result.producer_best_frames_per_s / one) : "-");
     }
     t.section("control plane");
     t.row("attach round trip", fmt("p50 %.1f", r.attach.ns.p50 / 1e3) + fmt(" / p99 %.1f us", r.attach.ns.p99 / 1e3));
