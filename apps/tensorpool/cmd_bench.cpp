@@ -73,6 +73,8 @@ constexpr std::size_t MIB = 1024 * 1024;
 // The figures' frame sizes.
 constexpr std::size_t LATENCY_SIZES[] = {64, 4 * KIB, 1 * MIB};
 constexpr std::size_t BANDWIDTH_SIZES[] = {640 * KIB, 4 * MIB, 16 * MIB};
+/// Frames of this size or more are written with streaming stores, as Producer::publish copies them.
+constexpr std::size_t STREAMING_MIN_BYTES = 256 * KIB;
 constexpr std::uint32_t BANDWIDTH_SLOTS = 16;
 constexpr std::uint32_t BANDWIDTH_WINDOW = 8; ///< frames the producer may run ahead of the consumer
 constexpr std::size_t RATE_SIZE = 64;
@@ -192,6 +194,7 @@ auto run_bench(const BenchArgs& args) -> int {
         m.scenario.rate_hz = n >= MIB ? 2000 : 10000;
         m.scenario.latency = true;
         m.scenario.idle = Idle::Spin;
+        m.scenario.stores = n >= STREAMING_MIN_BYTES ? large_stores : perf::Stores::Regular;
         res.latency.push_back(m);
     }
     res.rate = scenario("rate-64", RATE_SIZE, 1024, plan.rate_s);
