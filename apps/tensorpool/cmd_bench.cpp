@@ -7,6 +7,8 @@
 #include "bench_report.hpp"
 #include "subcommands.hpp"
 
+#include "shm/shared_copy.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -39,7 +41,7 @@ struct BenchArgs {
     bool smoke{false};
     bool json{false};
     std::string only;           ///< run only the system scenarios whose name contains this
-    bool regular_stores{false}; ///< large frames written with regular stores, not streaming ones
+    std::string stores{"auto"}; ///< how the producer writes frames: auto, regular, streaming
 };
 
 /// How long each part runs.
@@ -73,8 +75,6 @@ constexpr std::size_t MIB = 1024 * 1024;
 // The figures' frame sizes.
 constexpr std::size_t LATENCY_SIZES[] = {64, 4 * KIB, 1 * MIB};
 constexpr std::size_t BANDWIDTH_SIZES[] = {640 * KIB, 4 * MIB, 16 * MIB};
-/// Frames of this size or more are written with streaming stores, as Producer::publish copies them.
-constexpr std::size_t STREAMING_MIN_BYTES = 256 * KIB;
 constexpr std::uint32_t BANDWIDTH_SLOTS = 16;
 constexpr std::uint32_t BANDWIDTH_WINDOW = 8; ///< frames the producer may run ahead of the consumer
 constexpr std::size_t RATE_SIZE = 64;
@@ -152,15 +152,21 @@ auto run_bench(const BenchArgs& args) -> int {
     copy_sizes.push_back(FANOUT_SIZE);
     res.memcpy_gbs =
         perf::memcpy_bandwidth(copy_sizes, plan.memcpy_working_set, plan.memcpy_s, plan.memcpy_trials, g_stop);
-    // Large frames are written with streaming stores (see docs/PERFORMANCE.md), here and below.
-    const perf::Stores large_stores = args.regular_stores ? perf::Stores::Regular : perf::Stores::Streaming;
+    // How producers write frames, here and below: by default as Producer::publish copies them
+    // (streaming stores for the sizes shm::streams_copy_of names; docs/PERFORMANCE.md).
+    auto stores_for = [&](std::size_t n) {
+        if (args.stores == "regular" || (args.stores == "auto" && !shm::streams_copy_of(n))) {
+            return perf::Stores::Regular;
+        }
+        return perf::Stores::Streaming;
+    };
     // The same frames moved between two processes by hand, with the same ring and window as the
     // bandwidth scenarios below: what the machine gives a frame pipeline without any protocol.
     for (std::size_t n : BANDWIDTH_SIZES) {
         if (!interrupted()) {
             progress("tensorpool bench: raw stream %s\n", std::to_string(n));
             res.raw_stream[n] = perf::stream_bandwidth(n, stride_for(n), BANDWIDTH_SLOTS, BANDWIDTH_WINDOW,
-                                                       plan.bandwidth_s, large_stores, g_stop);
+                                                       plan.bandwidth_s, stores_for(n), g_stop);
             if (!res.raw_stream[n].ok && !interrupted()) {
                 res.errors.push_back("raw stream " + std::to_string(n) + " failed");
             }
@@ -194,7 +200,7 @@ auto run_bench(const BenchArgs& args) -> int {
         m.scenario.rate_hz = n >= MIB ? 2000 : 10000;
         m.scenario.latency = true;
         m.scenario.idle = Idle::Spin;
-        m.scenario.stores = n >= STREAMING_MIN_BYTES ? large_stores : perf::Stores::Regular;
+        m.scenario.stores = stores_for(n);
         res.latency.push_back(m);
     }
     res.rate = scenario("rate-64", RATE_SIZE, 1024, plan.rate_s);
@@ -204,7 +210,7 @@ auto run_bench(const BenchArgs& args) -> int {
         auto m = scenario("bandwidth-" + std::to_string(n), n, BANDWIDTH_SLOTS, plan.bandwidth_s);
         m.scenario.pace = Pace::Credit;
         m.scenario.window = BANDWIDTH_WINDOW;
-        m.scenario.stores = large_stores;
+        m.scenario.stores = stores_for(n);
         m.scenario.idle = Idle::Spin;
         res.bandwidth.push_back(m);
     }
@@ -281,8 +287,8 @@ const SubcommandRegistration REG{
         // Hidden: only the system scenarios whose name contains the text (latency-, rate-,
         // bandwidth-, fanout-), for profiling one of them.
         app.add_option("--only", a->only)->group("");
-        // Hidden: write large frames with regular stores (for comparison with the default).
-        app.add_flag("--regular-stores", a->regular_stores)->group("");
+        // Hidden: how producers write frames (auto: as Producer::publish; for comparisons).
+        app.add_option("--stores", a->stores)->check(CLI::IsMember({"auto", "regular", "streaming"}))->group("");
         return SubcommandRunner{[a] { return run_bench(*a); }};
     }};
 

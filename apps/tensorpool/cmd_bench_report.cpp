@@ -318,8 +318,8 @@ void print_table(const Results& r) {
     for (const auto& m : r.fanout) {
         t.row(std::to_string(m.scenario.consumers) + (m.scenario.consumers == 1 ? " consumer" : " consumers"),
               "producer " + rate_text(m.result.producer_best_frames_per_s) +
-                  fmt(" (%.1f us CPU/frame), ", m.result.producer_cpu_ns_per_frame / 1e3) + "consumers >= " +
-                  rate_text(min_consumer_rate(m)),
+                  fmt(" (%.1f us CPU/frame), ", m.result.producer_cpu_ns_per_frame / 1e3) +
+                  "consumers >= " + rate_text(min_consumer_rate(m)),
               "producer, 1 consumer", one > 0 ? ratio_text(m.result.producer_best_frames_per_s / one) : "-");
     }
     t.section("control plane");

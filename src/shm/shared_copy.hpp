@@ -94,18 +94,27 @@ inline void copy_to_shared(std::byte* dst, const void* src, std::size_t n) noexc
     }
 }
 
-/// Payload copies of at least this many bytes go to shared memory with streaming stores.
+/// Payload copies of STREAMING_COPY_MIN_BYTES to STREAMING_COPY_MAX_BYTES go to shared memory with
+/// streaming stores (docs/PERFORMANCE.md has the measurements behind both bounds).
 inline constexpr std::size_t STREAMING_COPY_MIN_BYTES = 256U * 1024U;
+/// See STREAMING_COPY_MIN_BYTES.
+inline constexpr std::size_t STREAMING_COPY_MAX_BYTES = 8U * 1024U * 1024U;
+
+/// True when stream_to_shared uses streaming stores for n bytes.
+[[nodiscard]] constexpr auto streams_copy_of(std::size_t n) noexcept -> bool {
+    return n >= STREAMING_COPY_MIN_BYTES && n <= STREAMING_COPY_MAX_BYTES;
+}
 
 /// Copies n payload bytes from private memory into shared memory, with non-temporal (streaming)
-/// stores on x86-64 when n >= STREAMING_COPY_MIN_BYTES, else as copy_to_shared. A frame that another
-/// core will read is better in memory than in the writer's caches: a reader on another core (on
-/// another die, often) otherwise pulls it line by line out of the writer's cache, which on many
-/// machines is slower than reading memory (docs/PERFORMANCE.md).
+/// stores on x86-64 when streams_copy_of(n), else as copy_to_shared. A frame that another core will
+/// read is better in memory than in the writer's caches: a reader on another core (on another die,
+/// often) otherwise pulls it line by line out of the writer's cache, which can be slower than
+/// reading memory. Frames much larger than the last-level cache reach memory anyway, and there
+/// ordinary stores were the faster way on the machines measured.
 /// Streaming stores are not ordered with other stores on x86, so the copy is fenced on both sides.
 inline void stream_to_shared(std::byte* dst, const void* src, std::size_t n) noexcept {
 #if defined(TP_SHARED_COPY_STREAMING)
-    if (n >= STREAMING_COPY_MIN_BYTES) {
+    if (streams_copy_of(n)) {
         const auto* in = static_cast<const std::byte*>(src);
         std::size_t head = (16U - (reinterpret_cast<std::uintptr_t>(dst) & 15U)) & 15U;
         std::memcpy(dst, in, head);

@@ -12,6 +12,13 @@ namespace {
 
 using tp::shm::STREAMING_COPY_MIN_BYTES;
 
+TEST(SharedCopy, StreamingRangeIsBounded) {
+    EXPECT_FALSE(tp::shm::streams_copy_of(STREAMING_COPY_MIN_BYTES - 1));
+    EXPECT_TRUE(tp::shm::streams_copy_of(STREAMING_COPY_MIN_BYTES));
+    EXPECT_TRUE(tp::shm::streams_copy_of(tp::shm::STREAMING_COPY_MAX_BYTES));
+    EXPECT_FALSE(tp::shm::streams_copy_of(tp::shm::STREAMING_COPY_MAX_BYTES + 1));
+}
+
 auto pattern(std::size_t n, std::uint32_t seed) -> std::vector<std::byte> {
     std::vector<std::byte> v(n);
     std::uint32_t x = seed;
@@ -30,7 +37,9 @@ TEST(SharedCopy, StreamingCopyMatchesAPlainCopyAtEveryAlignment) {
                                  STREAMING_COPY_MIN_BYTES - 1,
                                  STREAMING_COPY_MIN_BYTES,
                                  STREAMING_COPY_MIN_BYTES + 13,
-                                 (1U << 20U) + 7};
+                                 (1U << 20U) + 7,
+                                 tp::shm::STREAMING_COPY_MAX_BYTES,
+                                 tp::shm::STREAMING_COPY_MAX_BYTES + 9};
     for (std::size_t n : sizes) {
         for (std::size_t dst_off : {0U, 1U, 8U, 15U}) {
             for (std::size_t src_off : {0U, 3U}) {
