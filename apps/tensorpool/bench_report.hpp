@@ -23,6 +23,9 @@ namespace tp::apps::bench {
 struct Measured {
     Scenario scenario;
     ScenarioResult result;
+    /// Latency scenarios: the cache-line round trip p50 measured just before and just after, the
+    /// lower of the two (the vCPUs' placement, and with it the round trip, can change during a run).
+    double round_trip_p50_ns{0};
 };
 
 /// Everything one run measured.

@@ -237,7 +237,17 @@ auto run_bench(const BenchArgs& args) -> int {
                     }
                 }
             };
-            std::for_each(res.latency.begin(), res.latency.end(), run);
+            // The round trip next to each latency scenario, before and after: the baseline of its ratio.
+            auto adjacent_round_trip = [&] {
+                const auto rt = perf::cache_line_round_trip(plan.rtt_rounds / 4, tpn, g_stop);
+                return rt.ok ? rt.ns.p50 : 0.0;
+            };
+            for (auto& m : res.latency) {
+                const double before = adjacent_round_trip();
+                run(m);
+                const double after = adjacent_round_trip();
+                m.round_trip_p50_ns = before > 0 && after > 0 ? std::min(before, after) : std::max(before, after);
+            }
             run(res.rate);
             std::for_each(res.bandwidth.begin(), res.bandwidth.end(), run);
             std::for_each(res.fanout.begin(), res.fanout.end(), run);

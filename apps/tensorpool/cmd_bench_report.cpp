@@ -153,8 +153,9 @@ auto ratios_of(const Results& r) -> Ratios {
         x.bandwidth_vs_raw_stream_min = first ? raw_ratio : std::min(x.bandwidth_vs_raw_stream_min, raw_ratio);
         first = false;
     }
-    if (!r.latency.empty() && r.latency.front().result.ok && r.round_trip.ns.p50 > 0) {
-        x.latency_p50_vs_round_trip = first_consumer(r.latency.front()).latency_ns.p50 / r.round_trip.ns.p50;
+    if (!r.latency.empty() && r.latency.front().result.ok && r.latency.front().round_trip_p50_ns > 0) {
+        x.latency_p50_vs_round_trip =
+            first_consumer(r.latency.front()).latency_ns.p50 / r.latency.front().round_trip_p50_ns;
     }
     const double one = fanout_rate(r, 1);
     if (one > 0) {
@@ -205,6 +206,7 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
         const auto c = first_consumer(m);
         Json e = percentiles_json(c.latency_ns);
         e["rate_hz"] = m.scenario.rate_hz;
+        e["round_trip_p50_ns"] = m.round_trip_p50_ns;
         e["frames"] = c.frames;
         e.update(drops_json(c));
         lat[std::to_string(m.scenario.frame_bytes)] = e;
@@ -277,19 +279,19 @@ void print_table(const Results& r) {
                 r.machine.cpu_model.c_str(), r.machine.kernel.c_str(), r.elapsed_s);
     Table t;
     const double rtt = r.round_trip.ns.p50;
-    const std::string rtt_text = fmt("cache-line RTT p50 %.0f ns", rtt);
     t.section("machine baselines");
     t.row("cache-line round trip", fmt("p50 %.0f", rtt) + fmt(" / p99 %.0f", r.round_trip.ns.p99) +
                                        fmt(" / p99.9 %.0f ns", r.round_trip.ns.p999));
     for (const auto& [n, gbs] : r.memcpy_gbs) {
         t.row("memcpy " + size_name(n), fmt("%.2f GB/s", gbs));
     }
-    t.section("publish -> consume latency (p50 / p99 / p99.9)");
+    t.section("publish -> consume latency (p50 / p99 / p99.9; round trip measured before and after each)");
     for (const auto& m : r.latency) {
         const auto c = first_consumer(m);
         t.row(size_name(m.scenario.frame_bytes) + fmt(" at %.0f Hz", m.scenario.rate_hz),
               fmt("%.0f", c.latency_ns.p50) + fmt(" / %.0f", c.latency_ns.p99) + fmt(" / %.0f ns", c.latency_ns.p999),
-              rtt_text, rtt > 0 ? ratio_text(c.latency_ns.p50 / rtt) : "-");
+              fmt("cache-line RTT p50 %.0f ns", m.round_trip_p50_ns),
+              m.round_trip_p50_ns > 0 ? ratio_text(c.latency_ns.p50 / m.round_trip_p50_ns) : "-");
     }
     t.section("small frames, producer unthrottled");
     {

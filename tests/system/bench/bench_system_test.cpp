@@ -100,6 +100,7 @@ TEST_F(BenchTest, SmokeJsonHasEveryFigureAndCleansUp) {
         const json& l = j["latency_ns"][n];
         expect_percentiles(l, std::string("latency ") + n);
         EXPECT_GT(l.value("frames", 0), 0) << n;
+        EXPECT_GT(l.value("round_trip_p50_ns", 0.0), 0.0) << n;
         expect_no_loss_of_integrity(l, std::string("latency ") + n);
     }
     const json& rate = j["max_frame_rate"];
