@@ -290,7 +290,7 @@ const SubcommandRegistration REG{
     "(separate processes), next to this machine's cache-line round trip and memcpy bandwidth",
     [](CLI::App& app) {
         auto a = std::make_shared<BenchArgs>();
-        app.add_flag("--quick", a->quick, "shorter runs (under two minutes; default about five)");
+        app.add_flag("--quick", a->quick, "shorter runs (about 45 s instead of about 90 s)");
         app.add_flag("--json", a->json, "print one JSON object (every figure, ratios, machine) instead of the table");
         // Hidden: tiny durations for tests; the figures are not meaningful.
         app.add_flag("--smoke", a->smoke)->group("");
