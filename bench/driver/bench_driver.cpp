@@ -2,11 +2,8 @@
 // Driver figures: attach round trip (request -> OK response, then detach) over the built-in IPC
 // transport, against a raw transport ping-pong through the same driver-less path measured in the
 // same run; and the CPU an idle driver uses (it must back off, not spin).
-#include "codec/dispatch.hpp"
-#include "codec/message_convert.hpp"
-#include "tensorpool/client.hpp"
+#include "perf/attach_round_trip.hpp"
 #include "tensorpool/driver.hpp"
-#include "tensorpool/transport.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -23,11 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-auto percentile(std::vector<double> v, double p) -> double {
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
 auto thread_cpu_ns(pthread_t t) -> std::uint64_t {
     clockid_t cid{};
     pthread_getcpuclockid(t, &cid);
@@ -35,23 +27,6 @@ auto thread_cpu_ns(pthread_t t) -> std::uint64_t {
     clock_gettime(cid, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
 }
-
-struct Responses {
-    std::int64_t want{0};
-    bool got{false};
-    std::uint64_t lease{0};
-    void operator()(tp::codec::driver::ShmAttachResponse& m) {
-        if (m.correlation_id() == want) {
-            got = m.code() == tp::codec::driver::ResponseCode::OK;
-            lease = m.lease_id();
-        }
-    }
-    void operator()(tp::codec::driver::ShmDetachResponse& m) {
-        if (m.correlation_id() == want) {
-            got = true;
-        }
-    }
-};
 
 } // namespace
 
@@ -71,43 +46,7 @@ int main(int argc, char** argv) {
     std::atomic<bool> stop{false};
     std::thread driver_thread([&] { drv->run(stop); });
 
-    tp::transport::TransportConfig tc;
-    tc.directory = base + "/transport";
-    auto ctx = tp::transport::TransportContext::create(tc);
-    auto pub = ctx->add_publication(tp::DEFAULT_CHANNEL, 1000);
-    auto sub = ctx->add_subscription(tp::DEFAULT_CHANNEL, 1000);
-    std::array<std::uint8_t, 4096> buf{};
-    Responses rsp;
-    tp::codec::DispatchCounters counters;
-    auto roundtrip = [&](std::size_t len) {
-        rsp.got = false;
-        while ((*pub)->offer({buf.data(), len}) < 0) {
-        }
-        while (!rsp.got) {
-            (*sub)->poll([&](std::span<const std::uint8_t> m,
-                             const tp::transport::MessageHeader&) { (void)tp::codec::dispatch(m, rsp, counters); },
-                         16);
-        }
-    };
-    std::vector<double> attach_us;
-    std::int64_t corr = 1;
-    for (int i = 0; i < iterations + 100; ++i) {
-        tp::driver::AttachRequest a;
-        a.correlation_id = ++corr;
-        a.client_id = 77;
-        a.role = 2;
-        a.stream_id = 10000;
-        a.publish_mode = 1;
-        rsp.want = a.correlation_id;
-        const auto t0 = Clock::now();
-        roundtrip(tp::codec::encode(a, buf));
-        const auto t1 = Clock::now();
-        if (i >= 100) {
-            attach_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-        }
-        rsp.want = ++corr;
-        roundtrip(tp::codec::encode(tp::driver::DetachRequest{corr, rsp.lease, 10000, 77, 2}, buf));
-    }
+    const auto rtt = tp::perf::attach_round_trip(base + "/transport", 10000, iterations, stop);
     // Idle: nothing to do for 3 s.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const auto cpu0 = thread_cpu_ns(driver_thread.native_handle());
@@ -120,8 +59,12 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(base);
 
     std::printf("driver figures (%d attach + detach round trips, built-in IPC, one host)\n", iterations);
-    std::printf("  attach round trip   p50 %.1f us  p99 %.1f us  p99.9 %.1f us\n", percentile(attach_us, 0.5),
-                percentile(attach_us, 0.99), percentile(attach_us, 0.999));
+    if (!rtt.ok) {
+        std::fprintf(stderr, "attach round trip failed\n");
+        return 1;
+    }
+    std::printf("  attach round trip   p50 %.1f us  p99 %.1f us  p99.9 %.1f us\n", rtt.ns.p50 / 1e3, rtt.ns.p99 / 1e3,
+                rtt.ns.p999 / 1e3);
     std::printf("  idle driver CPU     %.3f %% of one core (over 3 s)\n",
                 100.0 * static_cast<double>(cpu1 - cpu0) / wall_ns);
     return 0;

@@ -11,6 +11,11 @@
 // Processes are pinned to CPUs 0 and 1 when the
 // machine has two or more. Results vary with whatever else runs on those CPUs.
 
+#include "concurrent/atomic_ops.hpp"
+#include "perf/baselines.hpp"
+#include "perf/ipc_rate.hpp"
+#include "perf/process.hpp"
+#include "perf/timing.hpp"
 #include "tensorpool/transport.hpp"
 
 #include <algorithm>
@@ -24,75 +29,17 @@
 #include <thread>
 #include <vector>
 
-#include <sched.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 namespace {
 
 using namespace tp::transport;
+using tp::perf::Percentiles;
+using tp::perf::pin_to_cpu;
+using tp::perf::ticks;
 using Clock = std::chrono::steady_clock;
 
-// ---------------------------------------------------------------------------------------------
-// Timing
-
-/// Timestamp counter in ticks (rdtsc on x86-64, steady_clock elsewhere) and its rate.
-auto ticks() noexcept -> std::uint64_t {
-#if defined(__x86_64__)
-    return __rdtsc();
-#else
-    return static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
-#endif
-}
-
-auto ticks_per_ns() -> double {
-#if defined(__x86_64__)
-    const auto t0 = Clock::now();
-    const std::uint64_t c0 = ticks();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const std::uint64_t c1 = ticks();
-    const auto t1 = Clock::now();
-    return static_cast<double>(c1 - c0) / static_cast<double>((t1 - t0).count());
-#else
-    return 1.0;
-#endif
-}
-
-struct Percentiles {
-    double p50{0};
-    double p99{0};
-    double p999{0};
-};
-
-auto percentiles(std::vector<std::uint64_t>& samples, double tpn) -> Percentiles {
-    std::sort(samples.begin(), samples.end());
-    const auto at = [&](double q) {
-        const auto idx = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1));
-        return static_cast<double>(samples[idx]) / tpn;
-    };
-    return Percentiles{at(0.50), at(0.99), at(0.999)};
-}
-
-void pause() noexcept {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
-}
-
-void pin_to_cpu(int cpu) {
-    if (std::thread::hardware_concurrency() < 2) {
-        return;
-    }
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    (void)::sched_setaffinity(0, sizeof(set), &set);
-}
+const std::atomic<bool> NEVER_STOP{false};
 
 /// Memory shared with forked children (results, go/stop flags).
 struct Shared {
@@ -103,83 +50,21 @@ struct Shared {
     std::uint64_t elapsed_ns{0};
 };
 
-auto map_shared() -> Shared* {
-    void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) {
-        std::perror("mmap");
-        std::exit(1);
-    }
-    return new (mem) Shared{};
-}
-
 auto load_acq(const std::uint64_t* p) -> std::uint64_t {
-    return std::atomic_ref<std::uint64_t>(*const_cast<std::uint64_t*>(p)).load(std::memory_order_acquire);
+    return tp::concurrent::load_acquire(p);
 }
 void store_rel(std::uint64_t* p, std::uint64_t v) {
-    std::atomic_ref<std::uint64_t>(*p).store(v, std::memory_order_release);
+    tp::concurrent::store_release(p, v);
 }
 
+/// A forked child pinned to CPU 1 (the parent runs on CPU 0).
 template <typename Fn>
-auto fork_child(Fn fn) -> pid_t {
-    std::fflush(stdout);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        pin_to_cpu(1);
-        const int rc = fn();
-        std::fflush(stdout);
-        ::_exit(rc);
-    }
-    return pid;
-}
-
-auto wait_child(pid_t pid) -> bool {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+auto fork_child(Fn fn) -> tp::perf::Child {
+    return tp::perf::Child::fork(fn, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Baselines
-
-auto raw_ping_pong(std::uint64_t rounds, double tpn) -> Percentiles {
-    Shared* sh = map_shared();
-    const pid_t child = fork_child([sh, rounds] {
-        for (std::uint64_t i = 1; i <= rounds; ++i) {
-            while (load_acq(&sh->ping) != i) {
-            }
-            store_rel(&sh->pong, i);
-        }
-        return 0;
-    });
-    std::vector<std::uint64_t> samples;
-    samples.reserve(rounds);
-    for (std::uint64_t i = 1; i <= rounds; ++i) {
-        const std::uint64_t t0 = ticks();
-        store_rel(&sh->ping, i);
-        while (load_acq(&sh->pong) != i) {
-        }
-        samples.push_back(ticks() - t0);
-    }
-    wait_child(child);
-    ::munmap(sh, sizeof(Shared));
-    const std::size_t warm = samples.size() / 10;
-    std::vector<std::uint64_t> measured(samples.begin() + static_cast<std::ptrdiff_t>(warm), samples.end());
-    return percentiles(measured, tpn);
-}
-
-auto memcpy_bandwidth(std::size_t block, std::size_t total_bytes) -> double {
-    std::vector<std::uint8_t> src(block, 1);
-    std::vector<std::uint8_t> dst(block, 0);
-    const std::size_t reps = std::max<std::size_t>(1, total_bytes / block);
-    std::memcpy(dst.data(), src.data(), block); // warm
-    const auto t0 = Clock::now();
-    for (std::size_t i = 0; i < reps; ++i) {
-        std::memcpy(dst.data(), src.data(), block);
-        asm volatile("" : : "r"(dst.data()) : "memory");
-    }
-    const auto ns = static_cast<double>((Clock::now() - t0).count());
-    return static_cast<double>(reps * block) / ns; // bytes per ns = GB/s
-}
+// Baselines (the cache-line round trip and memcpy come from tp_perf)
 
 /// The best one-way rate for 32-byte messages this machine gives two processes at the moment: a
 /// single-producer ring of 64-byte slots (8-byte sequence, 32-byte payload), the consumer
@@ -194,10 +79,14 @@ auto raw_spsc_throughput(std::uint64_t count, bool locked_claim) -> double {
         std::uint64_t seq;
         std::uint8_t payload[56];
     };
-    auto* ring = static_cast<Slot*>(
-        ::mmap(nullptr, SLOTS * sizeof(Slot), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-    Shared* sh = map_shared();
-    const pid_t child = fork_child([&] {
+    auto* ring = static_cast<Slot*>(tp::perf::map_shared_bytes(SLOTS * sizeof(Slot)));
+    tp::perf::SharedMapping<Shared> mapping;
+    if (ring == nullptr || !mapping.valid()) {
+        std::perror("mmap");
+        std::exit(1);
+    }
+    Shared* sh = mapping.get();
+    auto child = fork_child([&] {
         std::uint64_t sink = 0;
         Clock::time_point first{};
         for (std::uint64_t i = 1; i <= count; ++i) {
@@ -229,10 +118,9 @@ auto raw_spsc_throughput(std::uint64_t count, bool locked_claim) -> double {
         std::memcpy(slot.payload, payload, sizeof(payload));
         store_rel(&slot.seq, i);
     }
-    wait_child(child);
+    (void)child.wait(std::chrono::seconds(60));
     const double ns = static_cast<double>(load_acq(&sh->elapsed_ns));
-    ::munmap(sh, sizeof(Shared));
-    ::munmap(ring, SLOTS * sizeof(Slot));
+    tp::perf::unmap_shared_bytes(ring, SLOTS * sizeof(Slot));
     return static_cast<double>(count) * 1e9 / ns;
 }
 
@@ -263,8 +151,9 @@ auto must(tp::Expected<T> e, const char* what) -> T {
 const std::string CHANNEL = "aeron:ipc?term-length=4m";
 
 auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t rounds, double tpn) -> Percentiles {
-    Shared* sh = map_shared();
-    const pid_t child = fork_child([&] {
+    tp::perf::SharedMapping<Shared> mapping;
+    Shared* sh = mapping.get();
+    auto child = fork_child([&] {
         auto ctx = make_context(dir);
         auto sub = must(ctx.add_subscription(CHANNEL, 101), "echo subscription");
         auto pub = must(ctx.add_publication(CHANNEL, 102), "echo publication");
@@ -318,63 +207,8 @@ auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t round
     message[0] = 0xFF;
     while (pub->offer(message) < 0) {
     }
-    wait_child(child);
-    ::munmap(sh, sizeof(Shared));
-    return percentiles(samples, tpn);
-}
-
-struct Throughput {
-    double msgs_per_s{0};
-    double bytes_per_ns{0};
-};
-
-auto ipc_throughput(const std::string& dir, std::size_t size, std::uint64_t count) -> Throughput {
-    Shared* sh = map_shared();
-    const pid_t child = fork_child([&] {
-        auto ctx = make_context(dir);
-        auto sub = must(ctx.add_subscription(CHANNEL, 201), "throughput subscription");
-        store_rel(&sh->ready, 1);
-        std::uint64_t received = 0;
-        std::uint64_t bytes = 0;
-        Clock::time_point first{};
-        auto count_it = [&](std::span<const std::uint8_t> m, const MessageHeader&) {
-            if (received == 0) {
-                first = Clock::now();
-            }
-            ++received;
-            bytes += m.size();
-        };
-        std::uint64_t polls = 0;
-        while (received < count) {
-            if (sub->poll(count_it, 256) == 0) {
-                pause(); // as BusySpinIdleStrategy: a spin-wait hint when there was no work
-                if ((++polls & 0xFFFFU) == 0) {
-                    ctx.do_work();
-                }
-            }
-        }
-        const auto last = Clock::now();
-        sh->count = bytes;
-        store_rel(&sh->elapsed_ns, static_cast<std::uint64_t>((last - first).count()));
-        return 0;
-    });
-    auto ctx = make_context(dir);
-    auto pub = must(ctx.add_publication(CHANNEL, 201), "throughput publication");
-    while (load_acq(&sh->ready) == 0 || !pub->is_connected()) {
-        std::this_thread::yield();
-    }
-    std::vector<std::uint8_t> message(size, 7);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        while (pub->offer(message) < 0) {
-        }
-        if ((i & 0xFFFFFU) == 0) {
-            ctx.do_work();
-        }
-    }
-    wait_child(child);
-    const double ns = static_cast<double>(load_acq(&sh->elapsed_ns));
-    ::munmap(sh, sizeof(Shared));
-    return Throughput{static_cast<double>(count) * 1e9 / ns, static_cast<double>(count * size) / ns};
+    (void)child.wait(std::chrono::seconds(60));
+    return tp::perf::percentiles_of(samples, tpn);
 }
 
 } // namespace
@@ -393,7 +227,7 @@ auto main(int argc, char** argv) -> int {
                 return 1;
             }
             pin_to_cpu(0);
-            const Throughput t = ipc_throughput(tmpl, 32, 20'000'000);
+            const auto t = tp::perf::ipc_message_rate(tmpl, 32, 20'000'000, NEVER_STOP, true);
             ::rmdir(tmpl);
             std::printf("IPC one-way 32 B: %.3e msgs/s, raw ring %.3e msgs/s, raw ring + locked claim %.3e msgs/s\n",
                         t.msgs_per_s, raw_spsc_throughput(20'000'000, false), raw_spsc_throughput(20'000'000, true));
@@ -412,18 +246,21 @@ auto main(int argc, char** argv) -> int {
     }
     const std::string dir = dir_template;
     pin_to_cpu(0);
-    const double tpn = ticks_per_ns();
+    const double tpn = tp::perf::ticks_per_ns();
     const std::uint64_t rounds = quick ? 20'000 : 200'000;
     const std::uint64_t small_count = quick ? 2'000'000 : 20'000'000;
     const std::uint64_t large_count = quick ? 50'000 : 500'000;
 
-    const Percentiles raw = raw_ping_pong(rounds, tpn);
-    const double copy_small = memcpy_bandwidth(4096, quick ? (1ULL << 30U) : (8ULL << 30U));
-    const double copy_large = memcpy_bandwidth(64ULL << 20U, quick ? (1ULL << 30U) : (4ULL << 30U));
+    const Percentiles raw = tp::perf::cache_line_round_trip(rounds, tpn, NEVER_STOP, true).ns;
+    // 4 KiB blocks within an 8 MiB working set (cache), 64 MiB blocks of a 256 MiB one (memory).
+    const double copy_small = tp::perf::memcpy_bandwidth({4096}, 8U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP)[4096];
+    const double copy_large =
+        tp::perf::memcpy_bandwidth({64U << 20U}, 256U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP)[64U << 20U];
     const Percentiles rtt32 = ipc_ping_pong(dir, 32, rounds, tpn);
     const Percentiles rtt256 = ipc_ping_pong(dir, 256, rounds, tpn);
-    const Throughput tp32 = ipc_throughput(dir, 32, small_count);
-    const Throughput tp4k = ipc_throughput(dir, 4096, large_count);
+    pin_to_cpu(0);
+    const auto tp32 = tp::perf::ipc_message_rate(dir, 32, small_count, NEVER_STOP, true);
+    const auto tp4k = tp::perf::ipc_message_rate(dir, 4096, large_count, NEVER_STOP, true);
     const double ring_plain = raw_spsc_throughput(small_count, false);
     const double ring_locked = raw_spsc_throughput(small_count, true);
     ::rmdir(dir.c_str());

@@ -78,7 +78,9 @@ public:
     auto operator=(const Consumer&) -> Consumer& = delete;
     ~Consumer();
 
-    /// Control-plane duty cycle (attach, announces, hello, QoS). poll() calls it too.
+    /// Control-plane duty cycle (attach, announces, hello, QoS, FrameProgress). poll() runs it on
+    /// every 16th call and whenever a millisecond or more passed since the last run; call it directly
+    /// to force one.
     auto do_work() -> int;
     /// Delivers up to `limit` frames to the handler; returns the number of descriptors handled.
     auto poll(FrameHandler handler, int limit = 16) -> int;

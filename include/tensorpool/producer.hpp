@@ -140,7 +140,9 @@ public:
     [[nodiscard]] auto try_claim(std::size_t bytes) noexcept -> FrameClaim;
     /// Commits the claim and publishes its FrameDescriptor.
     auto commit(FrameClaim&& claim) noexcept -> PublishResult;
-    /// Copy-in convenience: claim, copy `data`, describe, commit.
+    /// Copy-in convenience: claim, copy `data`, describe, commit. Payloads of 256 KiB to 8 MiB are
+    /// copied with streaming (non-temporal) stores on x86-64, so the frame goes to memory rather
+    /// than into this core's caches, from where a consumer on another core reads it more slowly.
     auto publish(std::span<const std::byte> data, std::span<const std::int32_t> shape, Dtype dtype,
                  std::uint64_t timestamp_ns = 0) noexcept -> PublishResult;
     /// Reports progress of a claimed frame (FrameProgress PROGRESS), paced by the consumers' hints;

@@ -12,6 +12,7 @@
 #include "concurrent/atomic_ops.hpp"
 #include "shm/seq_tracker.hpp"
 #include "shm/shm_reader.hpp"
+#include "transport/liveness_clock.hpp"
 
 #include <cstring>
 #include <map>
@@ -69,6 +70,14 @@ struct StreamRequest {
 
 /// Where a dispatched message came from.
 enum class Source : std::uint8_t { Control, OwnControl, Other };
+
+/// poll() runs the control duty cycle (do_work) on every POLLS_PER_DUTY_CYCLE-th call, and on any
+/// call once DUTY_CYCLE_MAX_GAP_NS (coarse clock) passed since the last one. The duty cycle polls
+/// the control and metadata streams and reads the clock; in a spinning consumer it took most of
+/// each idle poll, and the time between two looks at the descriptor stream is what a frame waits
+/// before it is seen. Leases, hellos, QoS and announces need milliseconds, not every poll.
+constexpr std::uint32_t POLLS_PER_DUTY_CYCLE = 16;
+constexpr std::int64_t DUTY_CYCLE_MAX_GAP_NS = 1'000'000;
 
 } // namespace
 
@@ -139,6 +148,19 @@ struct Consumer::Impl final : client::DriverClientListener {
     std::array<std::uint8_t, 4096> buf{};
     FrameHandler* frame_handler{nullptr};
     ProgressHandler* progress_handler{nullptr};
+    std::uint32_t polls_since_work{POLLS_PER_DUTY_CYCLE}; ///< the first poll runs the duty cycle
+    std::int64_t last_work_coarse_ns{0};
+
+    /// The duty cycle if poll() is due for one (see POLLS_PER_DUTY_CYCLE).
+    auto do_work_if_due() -> int {
+        const std::int64_t now = transport::coarse_now_ns();
+        if (++polls_since_work < POLLS_PER_DUTY_CYCLE && now - last_work_coarse_ns < DUTY_CYCLE_MAX_GAP_NS) {
+            return 0;
+        }
+        polls_since_work = 0;
+        last_work_coarse_ns = now;
+        return do_work();
+    }
 
     auto now() const -> std::uint64_t { return clock.monotonic_ns(); }
 
@@ -685,7 +707,7 @@ auto Consumer::poll(FrameHandler handler, int limit) -> int {
     auto& impl = *m_impl;
     impl.frame_handler = &handler;
     impl.progress_handler = nullptr;
-    int n = impl.do_work();
+    int n = impl.do_work_if_due();
     n += impl.poll_frames(limit);
     impl.frame_handler = nullptr;
     return n;
@@ -695,7 +717,7 @@ auto Consumer::poll(FrameHandler handler, ProgressHandler progress, int limit) -
     auto& impl = *m_impl;
     impl.frame_handler = &handler;
     impl.progress_handler = &progress;
-    int n = impl.do_work();
+    int n = impl.do_work_if_due();
     n += impl.poll_frames(limit);
     impl.frame_handler = nullptr;
     impl.progress_handler = nullptr;

@@ -8,6 +8,7 @@
 #include "client/progress.hpp"
 #include "codec/message_convert.hpp"
 #include "common/clock.hpp"
+#include "shm/shared_copy.hpp"
 #include "shm/shm_writer.hpp"
 
 #include <cstring>
@@ -564,7 +565,7 @@ auto Producer::publish(std::span<const std::byte> data, std::span<const std::int
         return c.result();
     }
     if (!data.empty()) {
-        std::memcpy(c.payload().data(), data.data(), data.size());
+        shm::stream_to_shared(c.payload().data(), data.data(), data.size()); // large frames bypass our caches
     }
     c.set_dtype(dtype);
     if (!shape.empty()) {
