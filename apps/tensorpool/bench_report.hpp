@@ -36,10 +36,11 @@ struct Results {
     std::map<std::size_t, double> memcpy_gbs;                ///< memcpy GB/s by block size (baseline)
     std::map<std::size_t, perf::StreamBandwidth> raw_stream; ///< raw cross-process streaming by frame size
     perf::MessageRate transport_32b;                         ///< built-in IPC, 32-byte messages
-    std::vector<Measured> latency;                           ///< 64 B, 4 KiB, 1 MiB
-    Measured rate;                                           ///< 64 B, producer unthrottled
-    std::vector<Measured> bandwidth;                         ///< 640 KiB, 4 MiB, 16 MiB
-    std::vector<Measured> fanout;                            ///< 1, 2, 4 consumers
+    perf::MessageRate aeron_32b;     ///< Aeron IPC through an embedded media driver (when the build has Aeron)
+    std::vector<Measured> latency;   ///< 64 B, 4 KiB, 1 MiB
+    Measured rate;                   ///< 64 B, producer unthrottled
+    std::vector<Measured> bandwidth; ///< 640 KiB, 4 MiB, 16 MiB
+    std::vector<Measured> fanout;    ///< 1, 2, 4 consumers
     perf::AttachRoundTrip attach;
     std::vector<std::string> errors;
     std::string work_dir; ///< the private directory (removed when the run ends)

@@ -179,6 +179,20 @@ auto run_bench(const BenchArgs& args) -> int {
             res.errors.emplace_back("transport message rate failed");
         }
     }
+    // The same messages through Aeron (an embedded media driver of this process), when this build
+    // has the Aeron backend: the built-in transport's rate against Aeron's on the same machine.
+    if (!interrupted() && transport::backend_available(transport::TransportKind::Aeron) &&
+        transport::aeron_embedded_driver_available()) {
+        progress("tensorpool bench: Aeron message rate%s\n", "");
+        transport::TransportConfig aeron;
+        aeron.kind = transport::TransportKind::Aeron;
+        aeron.aeron_directory = dir.path() + "/aeron";
+        aeron.aeron_embedded_driver = true;
+        res.aeron_32b = perf::message_rate(aeron, 32, plan.ipc_messages, g_stop);
+        if (!res.aeron_32b.ok && !interrupted()) {
+            res.errors.emplace_back("Aeron message rate failed");
+        }
+    }
 
     // ---- through the real system: one stream per scenario, so every run starts on fresh regions ----
     std::uint32_t next_stream = 10001;

@@ -249,6 +249,9 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
     j["fanout"] = fan;
     j["attach_round_trip_ns"] = percentiles_json(r.attach.ns);
     j["transport_32b"] = Json{{"msgs_per_s", r.transport_32b.msgs_per_s}, {"gb_per_s", r.transport_32b.bytes_per_ns}};
+    if (r.aeron_32b.ok) {
+        j["aeron_32b"] = Json{{"msgs_per_s", r.aeron_32b.msgs_per_s}, {"gb_per_s", r.aeron_32b.bytes_per_ns}};
+    }
     Json by_size = Json::object();
     for (const auto& [n, v] : x.bandwidth_vs_memcpy) {
         by_size[std::to_string(n)] = v;
@@ -266,6 +269,9 @@ auto to_json(const Results& r) -> nlohmann::ordered_json {
                        {"fanout_producer_rate_2_vs_1", x.fanout_2_vs_1},
                        {"fanout_producer_cpu_per_frame_4_vs_1", x.fanout_cpu_4_vs_1},
                        {"max_frame_rate_vs_transport_32b", x.rate_vs_transport}};
+    if (r.aeron_32b.ok && r.transport_32b.msgs_per_s > 0) {
+        j["ratios"]["aeron_32b_vs_builtin_32b"] = r.aeron_32b.msgs_per_s / r.transport_32b.msgs_per_s;
+    }
     j["corrupt_frames"] = corrupt_frames(r);
     j["errors"] = r.errors;
     j["work_dir"] = r.work_dir;
@@ -328,6 +334,11 @@ void print_table(const Results& r) {
     t.row("attach round trip", fmt("p50 %.1f", r.attach.ns.p50 / 1e3) + fmt(" / p99 %.1f us", r.attach.ns.p99 / 1e3));
     t.row("IPC transport 32 B messages",
           rate_text(r.transport_32b.msgs_per_s) + fmt(", %.2f GB/s", r.transport_32b.bytes_per_ns));
+    if (r.aeron_32b.ok) {
+        t.row("Aeron IPC 32 B messages", rate_text(r.aeron_32b.msgs_per_s) + " (embedded media driver)",
+              "built-in " + rate_text(r.transport_32b.msgs_per_s),
+              ratio_text(r.aeron_32b.msgs_per_s / r.transport_32b.msgs_per_s));
+    }
     t.print();
     std::printf("\nratios: large_frame_bandwidth_vs_memcpy %.2f (min over 640 KiB..16 MiB; vs raw stream %.2f), "
                 "latency_p50_vs_roundtrip %.2f, fanout_producer_rate_4_vs_1 %.2f\n",

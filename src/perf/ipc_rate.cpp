@@ -21,10 +21,7 @@ struct RateShared {
     std::uint64_t received{0};
 };
 
-auto make_context(const std::string& dir) -> std::optional<transport::TransportContext> {
-    transport::TransportConfig c;
-    c.directory = dir;
-    c.use_conductor_thread = false; // invoker mode: no background thread competing for the CPUs
+auto make_context(const transport::TransportConfig& c) -> std::optional<transport::TransportContext> {
     auto ctx = transport::TransportContext::create(c);
     if (!ctx) {
         return std::nullopt;
@@ -36,6 +33,17 @@ auto make_context(const std::string& dir) -> std::optional<transport::TransportC
 
 auto ipc_message_rate(const std::string& dir, std::size_t size, std::uint64_t count, const std::atomic<bool>& stop,
                       bool pin, const std::string& channel, std::int32_t stream_id) -> MessageRate {
+    transport::TransportConfig c;
+    c.directory = dir;
+    c.use_conductor_thread = false; // invoker mode: no background thread competing for the CPUs
+    return message_rate(c, size, count, stop, pin, channel, stream_id);
+}
+
+auto message_rate(const transport::TransportConfig& config, std::size_t size, std::uint64_t count,
+                  const std::atomic<bool>& stop, bool pin, const std::string& channel, std::int32_t stream_id)
+    -> MessageRate {
+    transport::TransportConfig child_config = config;
+    child_config.aeron_embedded_driver = false; // the publisher's context hosts it
     SharedMapping<RateShared> sh;
     if (!sh.valid() || count == 0 || size == 0) {
         return {};
@@ -43,7 +51,7 @@ auto ipc_message_rate(const std::string& dir, std::size_t size, std::uint64_t co
     RateShared* rs = sh.get();
     Child sub_child = Child::fork(
         [&, rs] {
-            auto ctx = make_context(dir);
+            auto ctx = make_context(child_config);
             if (!ctx) {
                 return 1;
             }
@@ -83,7 +91,7 @@ auto ipc_message_rate(const std::string& dir, std::size_t size, std::uint64_t co
     if (pin) {
         pin_to_cpu(0);
     }
-    auto ctx = make_context(dir);
+    auto ctx = make_context(config);
     if (!ctx) {
         return {};
     }

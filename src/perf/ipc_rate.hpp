@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// Message rate of the built-in IPC transport: one publisher (this process) and one subscriber (a
-// forked child) on one stream.
+// Message rate of a transport: one publisher (this process) and one subscriber (a forked child)
+// on one IPC stream.
+
+#include "tensorpool/transport.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -25,5 +27,12 @@ struct MessageRate {
                                     const std::atomic<bool>& stop, bool pin = false,
                                     const std::string& channel = "aeron:ipc?term-length=4m",
                                     std::int32_t stream_id = 201) -> MessageRate;
+
+/// The same over any transport: the publisher's context uses `config` (with the Aeron backend
+/// it may host an embedded media driver), the subscriber's the same without the embedded driver.
+[[nodiscard]] auto message_rate(const transport::TransportConfig& config, std::size_t size, std::uint64_t count,
+                                const std::atomic<bool>& stop, bool pin = false,
+                                const std::string& channel = "aeron:ipc?term-length=4m", std::int32_t stream_id = 201)
+    -> MessageRate;
 
 } // namespace tp::perf
