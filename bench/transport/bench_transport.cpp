@@ -7,7 +7,8 @@
 //   IPC ping-pong    round trip publish -> poll -> publish back -> poll, 32 B and 256 B
 //   IPC throughput   one publisher process, one subscriber process, 32 B and 4 KiB messages
 //
-// Usage: bench_transport [--quick] [--json FILE] [--throughput-only (32 B case, for profiling)].
+// Usage: bench_transport [--quick] [--json FILE] [--throughput-only (32 B case, for profiling)]
+//                        [--aeron (also through an embedded Aeron media driver, when built with Aeron)].
 // Processes are pinned to CPUs 0 and 1 when the
 // machine has two or more. Results vary with whatever else runs on those CPUs.
 
@@ -25,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,10 +129,25 @@ auto raw_spsc_throughput(std::uint64_t count, bool locked_claim) -> double {
 // ---------------------------------------------------------------------------------------------
 // Transport
 
-auto make_context(const std::string& dir) -> TransportContext {
+/// The built-in transport in `dir`, in invoker mode: no background thread competing for the CPUs.
+auto builtin_config(const std::string& dir) -> TransportConfig {
     TransportConfig c;
     c.directory = dir;
-    c.use_conductor_thread = false; // invoker mode: no background thread competing for the CPUs
+    c.use_conductor_thread = false;
+    return c;
+}
+
+/// Aeron through a media driver embedded in the measuring process (in `dir`/aeron), invoker mode.
+auto aeron_config(const std::string& dir) -> TransportConfig {
+    TransportConfig c;
+    c.kind = tp::transport::TransportKind::Aeron;
+    c.aeron_directory = dir + "/aeron";
+    c.aeron_embedded_driver = true;
+    c.use_conductor_thread = false;
+    return c;
+}
+
+auto make_context(const TransportConfig& c) -> TransportContext {
     auto ctx = TransportContext::create(c);
     if (!ctx) {
         std::fprintf(stderr, "transport context: %s\n", ctx.error().to_string().c_str());
@@ -150,11 +167,15 @@ auto must(tp::Expected<T> e, const char* what) -> T {
 
 const std::string CHANNEL = "aeron:ipc?term-length=4m";
 
-auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t rounds, double tpn) -> Percentiles {
+/// Round trips between this process and an echoing child; the child's context is `config` without
+/// an embedded media driver (it uses this process's).
+auto ipc_ping_pong(const TransportConfig& config, std::size_t size, std::uint64_t rounds, double tpn) -> Percentiles {
     tp::perf::SharedMapping<Shared> mapping;
     Shared* sh = mapping.get();
+    TransportConfig child_config = config;
+    child_config.aeron_embedded_driver = false;
     auto child = fork_child([&] {
-        auto ctx = make_context(dir);
+        auto ctx = make_context(child_config);
         auto sub = must(ctx.add_subscription(CHANNEL, 101), "echo subscription");
         auto pub = must(ctx.add_publication(CHANNEL, 102), "echo publication");
         store_rel(&sh->ready, 1);
@@ -176,10 +197,11 @@ auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t round
         }
         return 0;
     });
-    auto ctx = make_context(dir);
+    auto ctx = make_context(config);
     auto pub = must(ctx.add_publication(CHANNEL, 101), "ping publication");
     auto sub = must(ctx.add_subscription(CHANNEL, 102), "pong subscription");
     while (load_acq(&sh->ready) == 0 || !pub->is_connected()) {
+        ctx.do_work(); // invoker mode: Aeron learns of images in the client's duty cycle
         std::this_thread::yield();
     }
     std::vector<std::uint8_t> message(size, 1);
@@ -193,8 +215,10 @@ auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t round
         const std::uint64_t t0 = ticks();
         while (pub->offer(message) < 0) {
         }
-        while (!got) {
-            sub->poll(on_pong, 1);
+        for (std::uint32_t idle = 1; !got; ++idle) {
+            if (sub->poll(on_pong, 1) == 0 && (idle & 0x3FFFU) == 0) {
+                ctx.do_work(); // rare: only while a pong is slow (or the first image is not yet known)
+            }
         }
         const std::uint64_t t1 = ticks();
         if (i >= warmup) {
@@ -215,6 +239,7 @@ auto ipc_ping_pong(const std::string& dir, std::size_t size, std::uint64_t round
 
 auto main(int argc, char** argv) -> int {
     bool quick = false;
+    bool with_aeron = false;
     std::string json_path;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -232,10 +257,12 @@ auto main(int argc, char** argv) -> int {
             std::printf("IPC one-way 32 B: %.3e msgs/s, raw ring %.3e msgs/s, raw ring + locked claim %.3e msgs/s\n",
                         t.msgs_per_s, raw_spsc_throughput(20'000'000, false), raw_spsc_throughput(20'000'000, true));
             return 0;
+        } else if (arg == "--aeron") {
+            with_aeron = true;
         } else if (arg == "--json" && i + 1 < argc) {
             json_path = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--throughput-only]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--throughput-only] [--aeron]\n", argv[0]);
             return 2;
         }
     }
@@ -256,14 +283,26 @@ auto main(int argc, char** argv) -> int {
     const double copy_small = tp::perf::memcpy_bandwidth({4096}, 8U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP)[4096];
     const double copy_large =
         tp::perf::memcpy_bandwidth({64U << 20U}, 256U << 20U, quick ? 0.3 : 2.0, 3, NEVER_STOP)[64U << 20U];
-    const Percentiles rtt32 = ipc_ping_pong(dir, 32, rounds, tpn);
-    const Percentiles rtt256 = ipc_ping_pong(dir, 256, rounds, tpn);
+    const Percentiles rtt32 = ipc_ping_pong(builtin_config(dir), 32, rounds, tpn);
+    const Percentiles rtt256 = ipc_ping_pong(builtin_config(dir), 256, rounds, tpn);
     pin_to_cpu(0);
     const auto tp32 = tp::perf::ipc_message_rate(dir, 32, small_count, NEVER_STOP, true);
     const auto tp4k = tp::perf::ipc_message_rate(dir, 4096, large_count, NEVER_STOP, true);
     const double ring_plain = raw_spsc_throughput(small_count, false);
     const double ring_locked = raw_spsc_throughput(small_count, true);
-    ::rmdir(dir.c_str());
+    Percentiles aeron_rtt32{};
+    tp::perf::MessageRate aeron_tp32{};
+    const bool aeron = with_aeron && tp::transport::backend_available(tp::transport::TransportKind::Aeron) &&
+                       tp::transport::aeron_embedded_driver_available();
+    if (with_aeron && !aeron) {
+        std::fprintf(stderr, "bench_transport: --aeron needs a build with Aeron's client and driver libraries\n");
+    }
+    if (aeron) {
+        aeron_rtt32 = ipc_ping_pong(aeron_config(dir), 32, rounds, tpn);
+        pin_to_cpu(0);
+        aeron_tp32 = tp::perf::message_rate(aeron_config(dir), 32, small_count, NEVER_STOP, true);
+    }
+    std::filesystem::remove_all(dir);
 
     std::printf("\nbench_transport (built-in IPC, term-length=4m, %u CPUs)\n\n", std::thread::hardware_concurrency());
     std::printf("%-34s %12s %12s %12s %10s\n", "round trip (ns)", "p50", "p99", "p99.9", "p50/raw");
@@ -272,11 +311,19 @@ auto main(int argc, char** argv) -> int {
                 rtt32.p50 / raw.p50);
     std::printf("%-34s %12.0f %12.0f %12.0f %10.2f\n", "IPC ping-pong 256 B", rtt256.p50, rtt256.p99, rtt256.p999,
                 rtt256.p50 / raw.p50);
+    if (aeron) {
+        std::printf("%-34s %12.0f %12.0f %12.0f %10.2f\n", "Aeron IPC ping-pong 32 B", aeron_rtt32.p50, aeron_rtt32.p99,
+                    aeron_rtt32.p999, aeron_rtt32.p50 / raw.p50);
+    }
     std::printf("\n%-34s %14s %12s %14s\n", "throughput", "msgs/s", "GB/s", "ratio");
     std::printf("%-34s %14.3e %12s %14s\n", "raw ring 64 B slots", ring_plain, "-", "1.00");
     std::printf("%-34s %14.3e %12s %14.2f\n", "raw ring + locked claim", ring_locked, "-", ring_locked / ring_plain);
     std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 32 B", tp32.msgs_per_s, tp32.bytes_per_ns,
                 tp32.msgs_per_s / ring_plain);
+    if (aeron) {
+        std::printf("%-34s %14.3e %12.2f %14.2f\n", "Aeron IPC one-way 32 B", aeron_tp32.msgs_per_s,
+                    aeron_tp32.bytes_per_ns, aeron_tp32.msgs_per_s / ring_plain);
+    }
     std::printf("%-34s %14.3e %12.2f %14.2f\n", "IPC one-way 4 KiB (vs memcpy 64M)", tp4k.msgs_per_s, tp4k.bytes_per_ns,
                 tp4k.bytes_per_ns / copy_large);
     std::printf("%-34s %14s %12.2f %14s\n", "memcpy 4 KiB blocks (in cache)", "-", copy_small, "-");
@@ -292,10 +339,17 @@ auto main(int argc, char** argv) -> int {
                          "  \"ipc_throughput_32_msgs_per_s\": %.0f,\n  \"ipc_throughput_4k_msgs_per_s\": %.0f,\n"
                          "  \"ipc_throughput_4k_gb_per_s\": %.3f,\n  \"memcpy_4k_gb_per_s\": %.3f,\n"
                          "  \"memcpy_64m_gb_per_s\": %.3f,\n  \"raw_ring_msgs_per_s\": %.0f,\n"
-                         "  \"raw_ring_locked_msgs_per_s\": %.0f\n}\n",
+                         "  \"raw_ring_locked_msgs_per_s\": %.0f",
                          raw.p50, raw.p99, raw.p999, rtt32.p50, rtt32.p99, rtt32.p999, rtt256.p50, rtt256.p99,
                          rtt256.p999, tp32.msgs_per_s, tp4k.msgs_per_s, tp4k.bytes_per_ns, copy_small, copy_large,
                          ring_plain, ring_locked);
+            if (aeron) {
+                std::fprintf(f,
+                             ",\n  \"aeron_rtt_32_ns\": {\"p50\": %.1f, \"p99\": %.1f, \"p999\": %.1f},\n"
+                             "  \"aeron_throughput_32_msgs_per_s\": %.0f",
+                             aeron_rtt32.p50, aeron_rtt32.p99, aeron_rtt32.p999, aeron_tp32.msgs_per_s);
+            }
+            std::fprintf(f, "\n}\n");
             std::fclose(f);
         }
     }
