@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +91,48 @@ auto is_region_file_name(std::string_view s) noexcept -> bool {
     return std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+constexpr long TMPFS_MAGIC_NUMBER = 0x01021994;
+constexpr long HUGETLBFS_MAGIC_NUMBER = 0x958458f6;
+
+// MemAvailable of /proc/meminfo in bytes; nullopt when unreadable.
+auto mem_available_bytes() -> std::optional<std::uint64_t> {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    std::uint64_t kib = 0;
+    std::string unit;
+    while (in >> key >> kib >> unit) {
+        if (key == "MemAvailable:") {
+            return kib * 1024U;
+        }
+    }
+    return std::nullopt;
+}
+
+// Prefaulted (or locked) regions on tmpfs or hugetlbfs take memory at once: refuse a set larger
+// than the memory available instead of letting the prefault push the host into the OOM killer.
+auto check_memory_for(const std::string& dir, const LayoutConfig& cfg, std::uint64_t total) -> Expected<void> {
+    if (!cfg.prefault && !cfg.mlock) {
+        return {};
+    }
+    struct statfs st {};
+    if (::statfs(dir.c_str(), &st) != 0) {
+        return {};
+    }
+    const auto type = static_cast<long>(st.f_type);
+    if (type != TMPFS_MAGIC_NUMBER && type != HUGETLBFS_MAGIC_NUMBER) {
+        return {};
+    }
+    const auto available = mem_available_bytes();
+    if (available && total > *available) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "the stream's regions need " + std::to_string(total >> 20U) +
+                              " MiB of prefaulted memory in '" + dir + "' but only " +
+                              std::to_string(*available >> 20U) +
+                              " MiB is available: lower header_nslots or the pool strides of its profile");
+    }
+    return {};
+}
+
 // Creates one region file and writes its superblock (W §15.14: create, size, superblock, fsync).
 auto create_region_file(const std::string& path, const LayoutConfig& cfg, const SuperblockFields& sb,
                         std::uint64_t size, std::vector<std::string>& created) -> Expected<MappedRegion> {
@@ -108,6 +152,11 @@ auto create_region_file(const std::string& path, const LayoutConfig& cfg, const 
     // Prefault: fallocate allocates every page of a tmpfs/hugetlbfs file in one call (far cheaper
     // than one page fault per page); where it is unsupported, touch the pages after mapping.
     const bool allocated = cfg.prefault && ::fallocate(fd.get(), 0, 0, static_cast<off_t>(size)) == 0;
+    if (cfg.prefault && !allocated && errno == ENOSPC) {
+        // Touching the pages instead would end in SIGBUS on a full tmpfs.
+        return make_errno_error(ErrorCode::IoError, "no space for region '" + path + "' (" + std::to_string(size) +
+                                                        " bytes): free space in its filesystem or shrink the profile");
+    }
     TP_TRY(region, MappedRegion::map(fd.get(), static_cast<std::size_t>(size), Access::ReadWrite, path));
     write_superblock(region.data(), sb);
     if (cfg.prefault && !allocated) {
@@ -240,6 +289,11 @@ auto ShmLayout::create_regions(const RegionSetParams& params, std::uint64_t now_
         bool created = false;
         TP_TRY_VOID(ensure_dir(dir, created));
     }
+    std::uint64_t total = expected_region_size(RegionType::HeaderRing, params.header_nslots, 0);
+    for (const PoolParams& p : params.pools) {
+        total += expected_region_size(RegionType::PayloadPool, params.header_nslots, p.stride_bytes);
+    }
+    TP_TRY_VOID(check_memory_for(stream_dir(params.stream_id), m_config, total));
     out.epoch_dir = epoch_dir(params.stream_id, params.epoch);
     TP_TRY_VOID(ensure_dir(out.epoch_dir, created_epoch_dir));
 

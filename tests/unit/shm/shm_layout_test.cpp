@@ -225,6 +225,23 @@ TEST(ShmLayout, FailedCreationRemovesWhatItCreated) {
     EXPECT_TRUE(fs::exists(layout.epoch_dir(1, 9) + "/2.pool")); // not ours: kept
 }
 
+TEST(ShmLayout, PrefaultedRegionsLargerThanMemoryAreRefusedBeforeAnyFileIsMade) {
+    tp::test::TempDir dir("tp-layout-", "/dev/shm");
+    LayoutConfig cfg;
+    cfg.prefault = true;
+    const ShmLayout layout = make_layout(dir, cfg);
+    // 65536 slots of 1 GiB: 64 TiB, far beyond any machine's memory.
+    auto r = layout.create_regions({1, 9, 65536, {{1, 1U << 30U}}, 0}, 1);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::InvalidArgument) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("MiB is available"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(fs::exists(layout.epoch_dir(1, 9)));
+    // Without prefault the same sizes are sparse files and no memory is taken up front.
+    const ShmLayout sparse = make_layout(dir);
+    auto s = sparse.create_regions({2, 9, 64, {{1, 4096}}, 0}, 1);
+    EXPECT_TRUE(s) << s.error().to_string();
+}
+
 TEST(ShmLayout, SymlinkedParentDirectoryRefused) {
     tp::test::TempDir dir;
     tp::test::TempDir elsewhere;
