@@ -356,6 +356,12 @@ struct TransportConfig {
     std::chrono::milliseconds aeron_driver_timeout{std::chrono::seconds(10)};
 };
 
+/// The configuration driver and client processes share: `kind` is "builtin" or "aeron" (else
+/// InvalidConfig); an empty built-in `directory` falls back to $TP_TRANSPORT_DIR (then, at create,
+/// to default_transport_directory()). Every other field keeps its default.
+[[nodiscard]] auto make_transport_config(std::string_view kind, std::string directory, std::string aeron_directory,
+                                         bool aeron_embedded_driver) -> Expected<TransportConfig>;
+
 /// True when this build has the backend (Builtin always; Aeron when built with an Aeron
 /// installation, see README "Aeron").
 [[nodiscard]] auto backend_available(TransportKind kind) noexcept -> bool;

@@ -4,7 +4,6 @@
 #include "codec/message_convert.hpp"
 #include "concurrent/atomic_ops.hpp"
 
-#include <cstdlib>
 
 namespace tp::client {
 
@@ -13,18 +12,7 @@ constexpr int OFFER_RETRIES = 256;
 }
 
 auto transport_config(const ClientContext& ctx) -> Expected<transport::TransportConfig> {
-    transport::TransportConfig t;
-    TP_TRY(kind, transport::parse_transport_kind(ctx.transport));
-    t.kind = kind;
-    t.directory = ctx.transport_dir;
-    if (t.directory.empty()) {
-        if (const char* env = std::getenv("TP_TRANSPORT_DIR"); env != nullptr) {
-            t.directory = env;
-        }
-    }
-    t.aeron_directory = ctx.aeron_dir;
-    t.aeron_embedded_driver = ctx.aeron_embedded_driver;
-    return t;
+    return transport::make_transport_config(ctx.transport, ctx.transport_dir, ctx.aeron_dir, ctx.aeron_embedded_driver);
 }
 
 auto driver_client_config(const ClientContext& ctx, std::uint32_t stream_id, driver::Role role, std::uint32_t client_id)

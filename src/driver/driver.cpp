@@ -5,7 +5,6 @@
 #include "driver/driver_conductor.hpp"
 #include "driver/shm_region_provisioner.hpp"
 
-#include <cstdlib>
 #include <random>
 #include <sstream>
 
@@ -23,20 +22,6 @@ struct Driver::Impl {
 
 namespace {
 
-auto transport_config(const DriverConfig& c) -> transport::TransportConfig {
-    transport::TransportConfig t;
-    t.kind = c.driver.transport == "aeron" ? transport::TransportKind::Aeron : transport::TransportKind::Builtin;
-    t.directory = c.driver.transport_dir;
-    if (t.directory.empty()) {
-        if (const char* env = std::getenv("TP_TRANSPORT_DIR"); env != nullptr) {
-            t.directory = env;
-        }
-    }
-    t.aeron_directory = c.driver.aeron_dir;
-    t.aeron_embedded_driver = c.driver.aeron_embedded_driver;
-    return t;
-}
-
 auto random_seed() -> std::uint64_t {
     std::random_device rd;
     return (std::uint64_t{rd()} << 32) ^ rd();
@@ -45,7 +30,9 @@ auto random_seed() -> std::uint64_t {
 auto start(DriverConfig config) -> Expected<std::unique_ptr<Driver::Impl>> {
     auto impl = std::make_unique<Driver::Impl>();
     impl->config = std::move(config);
-    TP_TRY(ctx, transport::TransportContext::create(transport_config(impl->config)));
+    const auto& d = impl->config.driver;
+    TP_TRY(tc, transport::make_transport_config(d.transport, d.transport_dir, d.aeron_dir, d.aeron_embedded_driver));
+    TP_TRY(ctx, transport::TransportContext::create(tc));
     impl->transport = std::make_unique<transport::TransportContext>(std::move(ctx));
     TP_TRY(prov, driver::ShmRegionProvisioner::create(impl->config, impl->clock));
     impl->provisioner = std::move(prov);

@@ -9,6 +9,8 @@
 
 #include "common/bits.hpp"
 
+#include <cstdlib>
+
 namespace tp::transport {
 
 class TransportContext::Impl {
@@ -26,6 +28,22 @@ auto parse_transport_kind(std::string_view text) -> Expected<TransportKind> {
     }
     return make_error(ErrorCode::InvalidConfig,
                       "unknown transport kind '" + std::string(text) + "' (expected builtin or aeron)");
+}
+
+auto make_transport_config(std::string_view kind, std::string directory, std::string aeron_directory,
+                           bool aeron_embedded_driver) -> Expected<TransportConfig> {
+    TransportConfig t;
+    TP_TRY(k, parse_transport_kind(kind));
+    t.kind = k;
+    t.directory = std::move(directory);
+    if (t.directory.empty()) {
+        if (const char* env = std::getenv("TP_TRANSPORT_DIR"); env != nullptr) {
+            t.directory = env;
+        }
+    }
+    t.aeron_directory = std::move(aeron_directory);
+    t.aeron_embedded_driver = aeron_embedded_driver;
+    return t;
 }
 
 auto backend_available(TransportKind kind) noexcept -> bool {
